@@ -1,0 +1,1 @@
+"""The Salesforce sandbox: OAuth and SOAP login, REST, SOQL, Collections, Bulk API 2.0."""

@@ -1,0 +1,1 @@
+"""The SAP Business One Service Layer sandbox (``/b1s/v1`` and ``/b1s/v2``)."""
