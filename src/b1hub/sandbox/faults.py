@@ -101,7 +101,8 @@ class SandboxControl:
                 if not hit:
                     continue
                 rule.hits += 1
-                self.faults_injected[rule.action if rule.action != "error" else str(rule.status)] += 1
+                kind = str(rule.status) if rule.action == "error" else rule.action
+                self.faults_injected[kind] += 1
                 fired.append(rule)
                 if rule.remaining is not None:
                     rule.remaining -= 1

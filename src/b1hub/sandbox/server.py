@@ -84,9 +84,14 @@ async def serve(opts: SandboxOptions) -> None:
         _Server(_uvicorn_config(create_sl_app(sl_settings), opts, opts.sap_port, opts.data_dir)),
         _Server(_uvicorn_config(create_sf_app(sf_settings), opts, opts.sf_port, opts.data_dir)),
     ]
+
+    def stop_all() -> None:
+        for server in servers:
+            server.should_exit = True
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: [setattr(s, "should_exit", True) for s in servers])
+        loop.add_signal_handler(sig, stop_all)
     tasks = [asyncio.create_task(s.serve()) for s in servers]
     while not all(s.started for s in servers):
         if any(t.done() for t in tasks):

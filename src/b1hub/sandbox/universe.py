@@ -147,7 +147,7 @@ class World:
             else:
                 customer_no += 1
                 code, ctype = f"C{customer_no:06d}", "cCustomer"
-            out.append(self._partner(rng, i, code, ctype))  # type: ignore[arg-type]
+            out.append(self._partner(rng, i, code, ctype))
         return out
 
     @property
@@ -165,7 +165,8 @@ class World:
         out: list[Product] = []
         for i in range(self.item_count):
             group = rng.choice(list(ITEM_GROUPS))
-            name = f"{rng.choice(pools.adjectives)} {rng.choice(pools.nouns)} {rng.randint(10, 9999)}"
+            adjective, noun = rng.choice(pools.adjectives), rng.choice(pools.nouns)
+            name = f"{adjective} {noun} {rng.randint(10, 9999)}"
             base = round(rng.uniform(2, 2500), 2)
             prices = tuple(
                 (num, round(base * FX_FROM_USD[cur], 2), cur)

@@ -9,6 +9,7 @@ from b1hub.sandbox.config import SalesforceSettings
 
 def create_app(settings: SalesforceSettings) -> Starlette:
     async def versions(_: object) -> JSONResponse:
-        return JSONResponse([{"label": "Winter '24", "url": "/services/data/v59.0", "version": "59.0"}])
+        version = {"label": "Winter '24", "url": "/services/data/v59.0", "version": "59.0"}
+        return JSONResponse([version])
 
     return Starlette(routes=[Route("/services/data/", versions)])
