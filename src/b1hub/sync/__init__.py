@@ -1,0 +1,1 @@
+"""The sync engine: read changes, map, plan, write in batches, record outcomes, checkpoint."""
