@@ -1,0 +1,87 @@
+"""Conversions between each system's representation and the canonical one.
+
+Canonical values are what the merge compares: plain strings (empty means None),
+numbers, booleans and ISO dates. Every conversion must round-trip, or the hub would
+see its own writes as changes and echo them back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Convert = Callable[[Any], Any]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def text(value: Any) -> str | None:
+    """Trimmed text; empty and whitespace-only become None (SAP sends "" where SF sends null)."""
+    if value is None:
+        return None
+    out = str(value).strip()
+    return out or None
+
+
+def yes_no_to_bool(value: Any) -> bool | None:
+    if value is None:
+        return None
+    if value in ("tYES", "Y", True):
+        return True
+    if value in ("tNO", "N", False):
+        return False
+    raise ValueError(f"expected tYES or tNO, got {value!r}")
+
+
+def bool_to_yes_no(value: Any) -> str | None:
+    return None if value is None else ("tYES" if value else "tNO")
+
+
+def sap_date(value: Any) -> str | None:
+    """``2026-11-25T00:00:00Z`` (v2) or ``2026-11-25`` (v1) to ``2026-11-25``."""
+    out = text(value)
+    return out[:10] if out else None
+
+
+def number(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Transform:
+    """How one field's values cross between a system and the canonical form."""
+
+    name: str
+    from_sap: Convert = _identity
+    to_sap: Convert = _identity
+    from_salesforce: Convert = _identity
+    to_salesforce: Convert = _identity
+
+
+TRANSFORMS: dict[str, Transform] = {
+    t.name: t
+    for t in (
+        Transform("text", text, _identity, text, _identity),
+        Transform("yes_no", yes_no_to_bool, bool_to_yes_no, _identity, _identity),
+        Transform("inverse_yes_no",
+                  lambda v: None if v is None else not yes_no_to_bool(v),
+                  lambda v: bool_to_yes_no(None if v is None else not v),
+                  _identity, _identity),
+        Transform("date", sap_date, _identity, text, _identity),
+        Transform("number", number, _identity, number, _identity),
+    )
+}
+
+
+def get_transform(name: str | None) -> Transform:
+    if name is None:
+        return TRANSFORMS["text"]
+    try:
+        return TRANSFORMS[name]
+    except KeyError:
+        raise ValueError(f"unknown transform {name!r}; known: {sorted(TRANSFORMS)}") from None
