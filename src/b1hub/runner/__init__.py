@@ -1,0 +1,1 @@
+"""Schedules, Sync Now and run locking; the embedded and the distributed runner."""
