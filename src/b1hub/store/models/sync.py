@@ -1,0 +1,79 @@
+"""Sync state: links, checkpoints and schedules."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from b1hub.store.models.base import Base, integration_fk
+from b1hub.store.types import Direction, ScheduleKind, enum_type, utcnow
+
+
+class Link(Base):
+    """SAP key <-> Salesforce Id of one record, with hashes of what was last synced each way.
+
+    Unique both ways per integration and object: one SAP record never maps to two Salesforce
+    records or the reverse, whatever the number of concurrent writers.
+    """
+
+    __tablename__ = "links"
+    __table_args__ = (
+        UniqueConstraint("integration_id", "object", "sap_key"),
+        UniqueConstraint("integration_id", "object", "sf_id"),
+    )
+    __repr_attrs__ = ("id", "integration_id", "object", "sap_key", "sf_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = integration_fk()
+    object: Mapped[str] = mapped_column(String(32))
+    sap_key: Mapped[str] = mapped_column(String(100))
+    sf_id: Mapped[str] = mapped_column(String(18))
+    sap_hash: Mapped[str | None] = mapped_column(String(128))
+    sf_hash: Mapped[str | None] = mapped_column(String(128))
+    sap_updated: Mapped[datetime | None]
+    sf_updated: Mapped[datetime | None]
+    last_synced_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Checkpoint(Base):
+    """Where the next read of an object in one direction starts (engine-defined cursor)."""
+
+    __tablename__ = "checkpoints"
+    __table_args__ = (UniqueConstraint("integration_id", "object", "direction"),)
+    __repr_attrs__ = ("id", "integration_id", "object", "direction", "cursor")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = integration_fk()
+    object: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[Direction] = mapped_column(enum_type(Direction, "direction"))
+    cursor: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Schedule(Base):
+    """When an object syncs by itself; kept in the database so restarts keep it."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (
+        UniqueConstraint("integration_id", "object"),
+        Index(None, "kind", "next_run_at"),
+    )
+    __repr_attrs__ = ("id", "integration_id", "object", "kind", "next_run_at")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = integration_fk()
+    object: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[ScheduleKind] = mapped_column(enum_type(ScheduleKind, "schedule_kind"))
+    time_of_day: Mapped[time | None]
+    weekdays: Mapped[list[Any]] = mapped_column(default=list)
+    interval_minutes: Mapped[int | None]
+    window_start: Mapped[time | None]
+    window_end: Mapped[time | None]
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    next_run_at: Mapped[datetime | None]
+    last_run_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

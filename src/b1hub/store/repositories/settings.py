@@ -1,0 +1,156 @@
+"""General settings (typed, with defaults) and feature activation, per integration."""
+
+from __future__ import annotations
+
+from typing import Any, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, field_validator
+from sqlalchemy import delete, select
+
+from b1hub.store.models import Feature, GeneralSetting
+from b1hub.store.repositories._base import ScopedRepository, insert_for
+from b1hub.store.types import ConflictPolicy, utcnow
+
+SALESFORCE_CONNECTOR = "salesforce_connector"
+
+
+class GeneralSettings(BaseModel):
+    """The seed's General Settings tab. Unset keys take these defaults; only set keys are
+    stored, so a later default change reaches every integration that never chose."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Salesforce Account.Type values that become SAP customers; empty until configured,
+    # as in the seed where it is a prerequisite of customer selection.
+    account_types: list[str] = []
+    default_customer_group: int | None = None
+    bp_code_series: int | None = None
+    lead_code_series: int | None = None
+    payment_terms: int | None = None
+    shipping_freight_code: int | None = None
+    tax_freight_code: int | None = None
+    exempt_tax_code: str | None = None
+    branch: int | None = None
+    multi_currency: bool = False
+    conflict_policy: ConflictPolicy = ConflictPolicy.NEWEST_WINS
+    time_zone: str = "UTC"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("account_types")
+    @classmethod
+    def _clean_types(cls, value: list[str]) -> list[str]:
+        return [item.strip() for item in value if item.strip()]
+
+
+SETTING_KEYS: tuple[str, ...] = tuple(GeneralSettings.model_fields)
+
+
+def _check_key(key: str) -> None:
+    if key not in GeneralSettings.model_fields:
+        raise KeyError(f"unknown setting {key!r}; known: {', '.join(SETTING_KEYS)}")
+
+
+def parse_setting_text(key: str, text: str) -> Any:
+    """What `b1hub settings set KEY VALUE` means: lists are comma-separated, and an empty
+    value or 'none' clears an optional setting; pydantic then validates and converts."""
+    _check_key(key)
+    annotation = GeneralSettings.model_fields[key].annotation
+    if get_origin(annotation) is list:
+        return text.split(",")
+    default = GeneralSettings.model_fields[key].default
+    if default is None and text.strip().lower() in ("", "none", "null"):
+        return None
+    return text
+
+
+class SettingsRepository(ScopedRepository):
+    def get(self) -> GeneralSettings:
+        rows = self.session.scalars(
+            select(GeneralSetting).where(GeneralSetting.integration_id == self.integration_id)
+        )
+        stored = {row.key: row.value for row in rows if row.key in GeneralSettings.model_fields}
+        return GeneralSettings.model_validate(stored)
+
+    def explicitly_set(self) -> set[str]:
+        return set(
+            self.session.scalars(
+                select(GeneralSetting.key).where(
+                    GeneralSetting.integration_id == self.integration_id
+                )
+            )
+        )
+
+    def set(self, key: str, value: Any) -> GeneralSettings:
+        """Validate against the whole model (so a bad value is refused, never stored)."""
+        _check_key(key)
+        current = self.get().model_dump(mode="json")
+        updated = GeneralSettings.model_validate({**current, key: value})
+        stored = updated.model_dump(mode="json")[key]
+        stmt = insert_for(self.session, GeneralSetting).values(
+            integration_id=self.integration_id, key=key, value=stored, updated_at=utcnow()
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["integration_id", "key"],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        )
+        self.session.execute(stmt)
+        self.session.expire_all()
+        return updated
+
+    def set_text(self, key: str, text: str) -> GeneralSettings:
+        return self.set(key, parse_setting_text(key, text))
+
+    def unset(self, key: str) -> None:
+        _check_key(key)
+        self.session.execute(
+            delete(GeneralSetting).where(
+                GeneralSetting.integration_id == self.integration_id, GeneralSetting.key == key
+            )
+        )
+
+
+class FeatureRepository(ScopedRepository):
+    """Feature activation: e.g. the Salesforce connector stays off until an admin activates it."""
+
+    def set_active(self, name: str, active: bool, by: str | None = None) -> None:
+        stmt = insert_for(self.session, Feature).values(
+            integration_id=self.integration_id,
+            name=name,
+            active=active,
+            changed_at=utcnow(),
+            changed_by=by,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["integration_id", "name"],
+            set_={
+                "active": stmt.excluded.active,
+                "changed_at": stmt.excluded.changed_at,
+                "changed_by": stmt.excluded.changed_by,
+            },
+        )
+        self.session.execute(stmt)
+
+    def is_active(self, name: str) -> bool:
+        active = self.session.scalar(
+            select(Feature.active).where(
+                Feature.integration_id == self.integration_id, Feature.name == name
+            )
+        )
+        return bool(active)
+
+    def all(self) -> dict[str, bool]:
+        rows = self.session.execute(
+            select(Feature.name, Feature.active).where(
+                Feature.integration_id == self.integration_id
+            )
+        )
+        return {name: active for name, active in rows}

@@ -1,0 +1,100 @@
+"""Migrations: the schema comes only from Alembic, matches the models, and re-running is safe."""
+
+from __future__ import annotations
+
+import threading
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select
+
+from b1hub.store import Store, current_revision, head_revision, make_engine, open_store, upgrade
+from b1hub.store.models import Base, Link
+from b1hub.store.repositories import Repositories, ensure_integration
+
+EXPECTED_TABLES = {
+    "alembic_version",
+    "api_tokens",
+    "audit_log",
+    "checkpoints",
+    "conflicts",
+    "connections",
+    "features",
+    "general_settings",
+    "integrations",
+    "links",
+    "object_settings",
+    "record_outcomes",
+    "runs",
+    "schedules",
+    "selections",
+    "users",
+}
+
+
+def test_upgrade_from_empty_creates_every_table_at_head(db_url: str) -> None:
+    assert current_revision(db_url) is None
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        assert set(inspect(engine).get_table_names()) == EXPECTED_TABLES
+    finally:
+        engine.dispose()
+    assert current_revision(db_url) == head_revision() == "0001"
+
+
+def test_migrated_schema_matches_the_models(store: Store) -> None:
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_every_table_but_integrations_and_users_is_owned_by_an_integration() -> None:
+    hub_wide = {"integrations", "users", "api_tokens"}
+    for name, table in Base.metadata.tables.items():
+        if name in hub_wide:
+            continue
+        assert "integration_id" in table.c, name
+        for constraint in table.constraints:
+            columns = [c.name for c in getattr(constraint, "columns", [])]
+            if constraint.__class__.__name__ == "UniqueConstraint":
+                assert columns[0] == "integration_id", (name, columns)
+
+
+def test_upgrade_on_an_up_to_date_database_is_a_no_op_keeping_data(store: Store) -> None:
+    url = store.engine.url.render_as_string(hide_password=False)
+    with store.transaction() as session:
+        repos = Repositories(session, ensure_integration(session).id)
+        repos.links.insert_or_get("account", "C000001", "001000000000001AAA", sap_hash="h1")
+    upgrade(url)
+    reopened = open_store(url)
+    try:
+        with reopened.transaction() as session:
+            links = session.scalars(select(Link)).all()
+            assert [(x.sap_key, x.sf_id, x.sap_hash) for x in links] == [
+                ("C000001", "001000000000001AAA", "h1")
+            ]
+    finally:
+        reopened.dispose()
+    assert current_revision(url) == "0001"
+
+
+def test_concurrent_upgrades_of_an_empty_database_both_succeed(db_url: str) -> None:
+    """Several workers starting at once must not race each other's CREATE TABLEs."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(3)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            upgrade(db_url)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert current_revision(db_url) == "0001"
