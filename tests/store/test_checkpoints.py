@@ -15,20 +15,25 @@ def test_checkpoint_save_load_overwrite_and_reset(
     default, _ = two_integrations
     with store.transaction() as session:
         checkpoints = Repositories(session, default).checkpoints
-        assert checkpoints.load("account", Direction.SAP_TO_SF) is None
-        checkpoints.save("account", Direction.SAP_TO_SF, CURSOR)
-        checkpoints.save("account", Direction.SF_TO_SAP, {"SystemModstamp": "2026-03-01T10:00Z"})
+        assert checkpoints.load("account", Direction.SAP_TO_SALESFORCE) is None
+        checkpoints.save("account", Direction.SAP_TO_SALESFORCE, CURSOR)
+        checkpoints.save(
+            "account", Direction.SALESFORCE_TO_SAP, {"SystemModstamp": "2026-03-01T10:00Z"}
+        )
     with store.transaction() as session:
         checkpoints = Repositories(session, default).checkpoints
-        assert checkpoints.load("account", Direction.SAP_TO_SF) == CURSOR
-        checkpoints.save("account", Direction.SAP_TO_SF, {**CURSOR, "key": "C000099"})
+        assert checkpoints.load("account", Direction.SAP_TO_SALESFORCE) == CURSOR
+        checkpoints.save("account", Direction.SAP_TO_SALESFORCE, {**CURSOR, "key": "C000099"})
     with store.transaction() as session:
         checkpoints = Repositories(session, default).checkpoints
-        assert checkpoints.load("account", Direction.SAP_TO_SF) == {**CURSOR, "key": "C000099"}
-        assert checkpoints.load("product", Direction.SAP_TO_SF) is None
-        assert checkpoints.reset("account", Direction.SAP_TO_SF) == 1
-        assert checkpoints.load("account", Direction.SAP_TO_SF) is None
-        assert checkpoints.load("account", Direction.SF_TO_SAP) == {
+        assert checkpoints.load("account", Direction.SAP_TO_SALESFORCE) == {
+            **CURSOR,
+            "key": "C000099",
+        }
+        assert checkpoints.load("product", Direction.SAP_TO_SALESFORCE) is None
+        assert checkpoints.reset("account", Direction.SAP_TO_SALESFORCE) == 1
+        assert checkpoints.load("account", Direction.SAP_TO_SALESFORCE) is None
+        assert checkpoints.load("account", Direction.SALESFORCE_TO_SAP) == {
             "SystemModstamp": "2026-03-01T10:00Z"
         }
         assert checkpoints.reset("account") == 1
@@ -41,9 +46,14 @@ def test_checkpoint_rolls_back_with_its_transaction(
     default, _ = two_integrations
     try:
         with store.transaction() as session:
-            Repositories(session, default).checkpoints.save("item", Direction.SAP_TO_SF, CURSOR)
+            Repositories(session, default).checkpoints.save(
+                "item", Direction.SAP_TO_SALESFORCE, CURSOR
+            )
             raise RuntimeError("crash before commit")
     except RuntimeError:
         pass
     with store.transaction() as session:
-        assert Repositories(session, default).checkpoints.load("item", Direction.SAP_TO_SF) is None
+        assert (
+            Repositories(session, default).checkpoints.load("item", Direction.SAP_TO_SALESFORCE)
+            is None
+        )

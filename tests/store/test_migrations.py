@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from b1hub.store import Store, current_revision, head_revision, make_engine, open_store, upgrade
 from b1hub.store.models import Base, Link
@@ -23,6 +24,7 @@ EXPECTED_TABLES = {
     "general_settings",
     "integrations",
     "links",
+    "object_locks",
     "object_settings",
     "record_outcomes",
     "runs",
@@ -40,7 +42,7 @@ def test_upgrade_from_empty_creates_every_table_at_head(db_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == EXPECTED_TABLES
     finally:
         engine.dispose()
-    assert current_revision(db_url) == head_revision() == "0001"
+    assert current_revision(db_url) == head_revision() == "0002"
 
 
 def test_migrated_schema_matches_the_models(store: Store) -> None:
@@ -76,7 +78,7 @@ def test_upgrade_on_an_up_to_date_database_is_a_no_op_keeping_data(store: Store)
             ]
     finally:
         reopened.dispose()
-    assert current_revision(url) == "0001"
+    assert current_revision(url) == "0002"
 
 
 def test_concurrent_upgrades_of_an_empty_database_both_succeed(db_url: str) -> None:
@@ -97,4 +99,37 @@ def test_concurrent_upgrades_of_an_empty_database_both_succeed(db_url: str) -> N
     for thread in threads:
         thread.join()
     assert errors == []
-    assert current_revision(db_url) == "0001"
+    assert current_revision(db_url) == "0002"
+
+
+def test_upgrade_from_the_first_migration_keeps_data(db_url: str) -> None:
+    """A store created by an older release upgrades in place with nothing lost."""
+    upgrade(db_url, revision="0001")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO integrations (name, created_at) VALUES ('old', :now)"),
+                {"now": datetime.now(UTC).replace(tzinfo=None)},
+            )
+            integration_id = conn.execute(text("SELECT id FROM integrations")).scalar_one()
+            conn.execute(
+                text(
+                    "INSERT INTO links (integration_id, object, sap_key, sf_id, sap_hash,"
+                    " created_at) VALUES (:i, 'account', 'C1', '001000000000001AAA', 'h', :now)"
+                ),
+                {"i": integration_id, "now": datetime.now(UTC).replace(tzinfo=None)},
+            )
+    finally:
+        engine.dispose()
+    upgrade(db_url)
+    assert current_revision(db_url) == head_revision()
+    store = open_store(db_url)
+    try:
+        with store.transaction() as session:
+            (link,) = session.scalars(select(Link)).all()
+            assert (link.sap_key, link.sf_id, link.sap_hash, link.base_values) == (
+                "C1", "001000000000001AAA", "h", None
+            )
+    finally:
+        store.dispose()

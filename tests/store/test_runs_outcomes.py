@@ -20,7 +20,7 @@ from b1hub.store.types import (
     utcnow,
 )
 
-S2F, F2S = Direction.SAP_TO_SF, Direction.SF_TO_SAP
+S2F, F2S = Direction.SAP_TO_SALESFORCE, Direction.SALESFORCE_TO_SAP
 
 
 def _failed(key: str, object_name: str = "account", message: str = "bad e-mail") -> OutcomeIn:

@@ -86,14 +86,14 @@ def test_conflict_hold_refresh_and_resolve(store: Store, two_integrations: tuple
         assert [(c.sap_version, c.sf_version) for c in conflicts.open("account")] == [
             ({"Phone": "3"}, {"Phone": "4"})
         ]
-        resolved = conflicts.resolve(first.id, ConflictResolution.SF_WINS, by="alice")
+        resolved = conflicts.resolve(first.id, ConflictResolution.TAKE_SALESFORCE, by="alice")
         assert (resolved.status, resolved.resolution, resolved.resolved_by) == (
             ConflictStatus.RESOLVED,
-            ConflictResolution.SF_WINS,
+            ConflictResolution.TAKE_SALESFORCE,
             "alice",
         )
         with pytest.raises(ValueError, match="already resolved"):
-            conflicts.resolve(first.id, ConflictResolution.SAP_WINS, by="bob")
+            conflicts.resolve(first.id, ConflictResolution.TAKE_SAP, by="bob")
         newer = conflicts.hold("account", "C1", sf_id, {"Phone": "5"}, {"Phone": "6"})
         assert newer.id != first.id
     with pytest.raises(IntegrityError), store.transaction() as session:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from b1hub.store import Store
-from b1hub.store.models import Base, Link
+from b1hub.store.models import Base, Link, ObjectLock
 from b1hub.store.repositories import (
     IntegrationNotFound,
     OutcomeIn,
@@ -36,14 +36,14 @@ def _fill(repos: Repositories, sf_id: str, tag: str) -> None:
     repos.objects.ensure("account", ObjectDirection.BOTH)
     repos.selections.mark("account", [SelectionEntry("C000001", account_type=tag)])
     repos.links.insert_or_get("account", "C000001", sf_id, sap_hash=tag)
-    repos.checkpoints.save("account", Direction.SAP_TO_SF, {"tag": tag})
+    repos.checkpoints.save("account", Direction.SAP_TO_SALESFORCE, {"tag": tag})
     run = repos.runs.create("account", RunTrigger.MANUAL)
     repos.outcomes.record(
         run.id,
         [
             OutcomeIn(
                 "account",
-                Direction.SAP_TO_SF,
+                Direction.SAP_TO_SALESFORCE,
                 OutcomeAction.ERROR,
                 OutcomeStatus.FAILED,
                 "C000001",
@@ -54,6 +54,9 @@ def _fill(repos: Repositories, sf_id: str, tag: str) -> None:
     repos.conflicts.hold("account", "C000001", sf_id, {"v": tag}, {"v": tag}, run.id)
     repos.schedules.set("account", ScheduleKind.INTERVAL, interval_minutes=5)
     repos.audit.record("admin", "settings.set", "account_types", {"tag": tag})
+    repos.session.add(
+        ObjectLock(integration_id=repos.integration_id, object="account", holder=tag)
+    )
 
 
 def test_same_keys_in_two_integrations_do_not_bleed(
@@ -79,7 +82,7 @@ def test_same_keys_in_two_integrations_do_not_bleed(
             ]
             link = repos.links.by_sap_key("account", "C000001")
             assert link is not None and link.sap_hash == tag
-            assert repos.checkpoints.load("account", Direction.SAP_TO_SF) == {"tag": tag}
+            assert repos.checkpoints.load("account", Direction.SAP_TO_SALESFORCE) == {"tag": tag}
             assert len(repos.runs.recent()) == 1
             assert [e.error_message for e in repos.outcomes.open_errors()] == [tag]
             assert [c.sap_version for c in repos.conflicts.open()] == [{"v": tag}]

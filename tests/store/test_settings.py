@@ -22,7 +22,7 @@ def test_general_settings_defaults_typed_values_and_validation(
         settings.set_text("default_customer_group", "100")
         settings.set_text("bp_code_series", "71")
         settings.set_text("multi_currency", "true")
-        settings.set_text("conflict_policy", "hold")
+        settings.set_text("conflict_policy", "review")
         settings.set_text("time_zone", "Europe/Berlin")
         settings.set("exempt_tax_code", "X0")
         with pytest.raises(ValidationError):
@@ -37,7 +37,7 @@ def test_general_settings_defaults_typed_values_and_validation(
         assert current.account_types == ["Customer - Direct", "Customer - Channel"]
         assert (current.default_customer_group, current.bp_code_series) == (100, 71)
         assert current.multi_currency is True
-        assert current.conflict_policy is ConflictPolicy.HOLD
+        assert current.conflict_policy is ConflictPolicy.REVIEW
         assert (current.time_zone, current.exempt_tax_code) == ("Europe/Berlin", "X0")
         assert current.payment_terms is None
         settings.set_text("bp_code_series", "none")
@@ -71,10 +71,13 @@ def test_object_settings_and_initialization_state(
             InitStatus.NOT_STARTED,
         )
         assert (
-            objects.ensure("account", ObjectDirection.SAP_TO_SF).direction is ObjectDirection.BOTH
+            objects.ensure("account", ObjectDirection.SAP_TO_SALESFORCE).direction
+            is ObjectDirection.BOTH
         )
         objects.update(
-            "account", direction=ObjectDirection.SAP_TO_SF, conflict_policy=ConflictPolicy.SAP_WINS
+            "account",
+            direction=ObjectDirection.SAP_TO_SALESFORCE,
+            conflict_policy=ConflictPolicy.SAP_WINS,
         )
         assert objects.is_initialized("account") is False
         objects.start_initialization("account")
@@ -97,7 +100,7 @@ def test_object_settings_and_initialization_state(
             10,
             2,
         )
-        assert row.direction is ObjectDirection.SAP_TO_SF
+        assert row.direction is ObjectDirection.SAP_TO_SALESFORCE
         assert row.conflict_policy is ConflictPolicy.SAP_WINS
         assert objects.is_initialized("account") is True
         objects.update("account", clear_conflict_policy=True)

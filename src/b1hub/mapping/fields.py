@@ -10,19 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from b1hub.mapping.paths import get_path, set_path, top_level_fields
 from b1hub.mapping.transforms import get_transform
 from b1hub.mapping.values import DEFAULT_VALUE_MAPS, UnmappedValue, ValueMap
+from b1hub.store.types import ObjectDirection as Direction
 from b1hub.sync.merge import Side
-
-
-class Direction(StrEnum):
-    BOTH = "both"
-    SAP_TO_SALESFORCE = "sap_to_salesforce"
-    SALESFORCE_TO_SAP = "salesforce_to_sap"
 
 
 @dataclass(frozen=True)

@@ -49,23 +49,25 @@ class System(enum.StrEnum):
 class Direction(enum.StrEnum):
     """The way one record travels in one write."""
 
-    SAP_TO_SF = "sap_to_sf"
-    SF_TO_SAP = "sf_to_sap"
+    SAP_TO_SALESFORCE = "sap_to_salesforce"
+    SALESFORCE_TO_SAP = "salesforce_to_sap"
 
 
 class ObjectDirection(enum.StrEnum):
     """The ways an object is synchronised, a per-object setting."""
 
-    SAP_TO_SF = "sap_to_sf"
-    SF_TO_SAP = "sf_to_sap"
+    SAP_TO_SALESFORCE = "sap_to_salesforce"
+    SALESFORCE_TO_SAP = "salesforce_to_sap"
     BOTH = "both"
 
 
 class ConflictPolicy(enum.StrEnum):
+    """Who wins a field both systems changed since the last sync (``review``: a person)."""
+
     SAP_WINS = "sap_wins"
-    SF_WINS = "sf_wins"
+    SALESFORCE_WINS = "salesforce_wins"
     NEWEST_WINS = "newest_wins"
-    HOLD = "hold"
+    REVIEW = "review"
 
 
 class InitStatus(enum.StrEnum):
@@ -114,8 +116,10 @@ class ConflictStatus(enum.StrEnum):
 
 
 class ConflictResolution(enum.StrEnum):
-    SAP_WINS = "sap_wins"
-    SF_WINS = "sf_wins"
+    """What a person chose for a held conflict (``b1hub conflicts resolve ID --take ...``)."""
+
+    TAKE_SAP = "sap"
+    TAKE_SALESFORCE = "salesforce"
     DISMISSED = "dismissed"
 
 

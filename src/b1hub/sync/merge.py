@@ -26,14 +26,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from b1hub.store.types import ConflictPolicy
 from b1hub.sync.hashing import record_hash
-
-
-class ConflictPolicy(StrEnum):
-    SAP_WINS = "sap_wins"
-    SALESFORCE_WINS = "salesforce_wins"
-    NEWEST_WINS = "newest_wins"
-    REVIEW = "review"
 
 
 class Side(StrEnum):

@@ -11,7 +11,7 @@ from b1hub.store.models.config import (
     Selection,
 )
 from b1hub.store.models.logs import Conflict, RecordOutcome, Run
-from b1hub.store.models.sync import Checkpoint, Link, Schedule
+from b1hub.store.models.sync import Checkpoint, Link, ObjectLock, Schedule
 
 __all__ = [
     "ApiToken",
@@ -24,6 +24,7 @@ __all__ = [
     "GeneralSetting",
     "Integration",
     "Link",
+    "ObjectLock",
     "ObjectSetting",
     "RecordOutcome",
     "Run",

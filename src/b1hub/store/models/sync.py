@@ -33,6 +33,9 @@ class Link(Base):
     sf_id: Mapped[str] = mapped_column(String(18))
     sap_hash: Mapped[str | None] = mapped_column(String(128))
     sf_hash: Mapped[str | None] = mapped_column(String(128))
+    base_values: Mapped[dict[str, Any] | None]
+    """The canonical values both systems agreed on at the last sync: the base of the
+    three-way merge that tells which side changed which field."""
     sap_updated: Mapped[datetime | None]
     sf_updated: Mapped[datetime | None]
     last_synced_at: Mapped[datetime | None]
@@ -77,3 +80,23 @@ class Schedule(Base):
     next_run_at: Mapped[datetime | None]
     last_run_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ObjectLock(Base):
+    """Who is running an object now: one run per object at a time, across processes.
+
+    A holder refreshes ``heartbeat_at`` while it runs; a lock whose heartbeat is older than
+    the runner's stale limit belongs to a dead process and may be taken over.
+    """
+
+    __tablename__ = "object_locks"
+    __table_args__ = (UniqueConstraint("integration_id", "object"),)
+    __repr_attrs__ = ("id", "integration_id", "object", "holder", "run_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = integration_fk()
+    object: Mapped[str] = mapped_column(String(32))
+    holder: Mapped[str] = mapped_column(String(200))
+    run_id: Mapped[int | None]
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -30,15 +30,17 @@ class OutcomeIn:
 
     def source_key(self) -> str:
         """The key the record is known by on the side it was read from (never None)."""
-        key = self.sap_key if self.direction is Direction.SAP_TO_SF else self.sf_id
+        key = self.sap_key if self.direction is Direction.SAP_TO_SALESFORCE else self.sf_id
         if not key:
-            side = "sap_key" if self.direction is Direction.SAP_TO_SF else "sf_id"
+            side = "sap_key" if self.direction is Direction.SAP_TO_SALESFORCE else "sf_id"
             raise ValueError(f"{self.direction.value} outcome for {self.object} needs its {side}")
         return key
 
 
 def _source_column(direction: Direction) -> Any:
-    return RecordOutcome.sap_key if direction is Direction.SAP_TO_SF else RecordOutcome.sf_id
+    return (
+        RecordOutcome.sap_key if direction is Direction.SAP_TO_SALESFORCE else RecordOutcome.sf_id
+    )
 
 
 class OutcomeRepository(ScopedRepository):

@@ -92,7 +92,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("integration_id", sa.Integer(), nullable=False),
         sa.Column("object", sa.String(length=32), nullable=False),
-        sa.Column("direction", _enum("direction", "sap_to_sf", "sf_to_sap"), nullable=False),
+        sa.Column(
+            "direction",
+            _enum("direction", "sap_to_salesforce", "salesforce_to_sap"),
+            nullable=False,
+        ),
         sa.Column("cursor", JSON, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -203,11 +207,13 @@ def upgrade() -> None:
         sa.Column("object", sa.String(length=32), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column(
-            "direction", _enum("object_direction", "sap_to_sf", "sf_to_sap", "both"), nullable=False
+            "direction",
+            _enum("object_direction", "sap_to_salesforce", "salesforce_to_sap", "both"),
+            nullable=False,
         ),
         sa.Column(
             "conflict_policy",
-            _enum("conflict_policy", "sap_wins", "sf_wins", "newest_wins", "hold"),
+            _enum("conflict_policy", "sap_wins", "salesforce_wins", "newest_wins", "review"),
             nullable=True,
         ),
         sa.Column(
@@ -347,7 +353,7 @@ def upgrade() -> None:
         sa.Column("status", _enum("conflict_status", "open", "resolved"), nullable=False),
         sa.Column(
             "resolution",
-            _enum("conflict_resolution", "sap_wins", "sf_wins", "dismissed"),
+            _enum("conflict_resolution", "sap", "salesforce", "dismissed"),
             nullable=True,
         ),
         sa.Column("resolved_by", sa.String(length=128), nullable=True),
@@ -388,7 +394,11 @@ def upgrade() -> None:
         sa.Column("integration_id", sa.Integer(), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("object", sa.String(length=32), nullable=False),
-        sa.Column("direction", _enum("direction", "sap_to_sf", "sf_to_sap"), nullable=False),
+        sa.Column(
+            "direction",
+            _enum("direction", "sap_to_salesforce", "salesforce_to_sap"),
+            nullable=False,
+        ),
         sa.Column(
             "action",
             _enum("outcome_action", "create", "update", "skip", "conflict", "error", "held"),
