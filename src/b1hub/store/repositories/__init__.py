@@ -23,6 +23,7 @@ from b1hub.store.repositories.integrations import (
     list_integrations,
 )
 from b1hub.store.repositories.links import LinkConflictError, LinkRepository, LinkResult
+from b1hub.store.repositories.locks import LockRepository
 from b1hub.store.repositories.objects import ObjectSettingsRepository
 from b1hub.store.repositories.outcomes import OutcomeIn, OutcomeRepository
 from b1hub.store.repositories.runs import RunRepository, stalled_runs
@@ -97,6 +98,10 @@ class Repositories:
     def audit(self) -> AuditRepository:
         return AuditRepository(self.session, self.integration_id)
 
+    @cached_property
+    def locks(self) -> LockRepository:
+        return LockRepository(self.session, self.integration_id)
+
 
 __all__ = [
     "DEFAULT_INTEGRATION",
@@ -113,6 +118,7 @@ __all__ = [
     "LinkConflictError",
     "LinkRepository",
     "LinkResult",
+    "LockRepository",
     "ObjectSettingsRepository",
     "OutcomeIn",
     "OutcomeRepository",

@@ -1,0 +1,76 @@
+"""Hold an object's lock for the length of a run, with heartbeats from a thread.
+
+>>> with object_lock(hub, "account", run_id=7):      # doctest: +SKIP
+...     run_the_sync()
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from b1hub.hub import Hub
+
+HEARTBEAT_EVERY = timedelta(seconds=5)
+STALE_AFTER = timedelta(seconds=30)
+"""A holder silent this long is presumed dead and its object freed (bounded recovery)."""
+
+
+class ObjectBusy(RuntimeError):
+    """Another run holds the object; the caller joins or queues instead of stacking a run."""
+
+    def __init__(self, object_name: str, holder: str, run_id: int | None) -> None:
+        super().__init__(f"{object_name} is already running (run {run_id}, held by {holder})")
+        self.object_name = object_name
+        self.holder = holder
+        self.run_id = run_id
+
+
+class LockLost(RuntimeError):
+    """Our heartbeat stopped long enough for another process to take the object over."""
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@contextmanager
+def object_lock(
+    hub: Hub,
+    object_name: str,
+    *,
+    run_id: int | None = None,
+    stale_after: timedelta = STALE_AFTER,
+    heartbeat_every: timedelta = HEARTBEAT_EVERY,
+) -> Iterator[threading.Event]:
+    """Hold ``object_name``'s lock; yields an event that is set if the lock is lost."""
+    holder = holder_name()
+    with hub.repos() as repos:
+        if not repos.locks.acquire(object_name, holder, stale_after=stale_after, run_id=run_id):
+            current = repos.locks.holder(object_name)
+            other, other_run = (current[0], current[1]) if current else ("unknown", None)
+            raise ObjectBusy(object_name, other, other_run)
+    lost = threading.Event()
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(heartbeat_every.total_seconds()):
+            with hub.repos() as repos:
+                if not repos.locks.heartbeat(object_name, holder):
+                    lost.set()
+                    return
+
+    thread = threading.Thread(target=beat, name=f"lock-{object_name}", daemon=True)
+    thread.start()
+    try:
+        yield lost
+    finally:
+        stop.set()
+        thread.join()
+        with hub.repos() as repos:
+            repos.locks.release(object_name, holder)
