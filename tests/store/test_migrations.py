@@ -19,11 +19,13 @@ EXPECTED_TABLES = {
     "audit_log",
     "checkpoints",
     "conflicts",
+    "custom_fields",
     "connections",
     "features",
     "general_settings",
     "integrations",
     "links",
+    "mapping_versions",
     "object_locks",
     "object_settings",
     "record_outcomes",
@@ -42,7 +44,7 @@ def test_upgrade_from_empty_creates_every_table_at_head(db_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == EXPECTED_TABLES
     finally:
         engine.dispose()
-    assert current_revision(db_url) == head_revision() == "0002"
+    assert current_revision(db_url) == head_revision() == "0003"
 
 
 def test_migrated_schema_matches_the_models(store: Store) -> None:
@@ -78,7 +80,7 @@ def test_upgrade_on_an_up_to_date_database_is_a_no_op_keeping_data(store: Store)
             ]
     finally:
         reopened.dispose()
-    assert current_revision(url) == "0002"
+    assert current_revision(url) == "0003"
 
 
 def test_concurrent_upgrades_of_an_empty_database_both_succeed(db_url: str) -> None:
@@ -99,7 +101,7 @@ def test_concurrent_upgrades_of_an_empty_database_both_succeed(db_url: str) -> N
     for thread in threads:
         thread.join()
     assert errors == []
-    assert current_revision(db_url) == "0002"
+    assert current_revision(db_url) == "0003"
 
 
 def test_upgrade_from_the_first_migration_keeps_data(db_url: str) -> None:

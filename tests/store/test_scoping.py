@@ -54,6 +54,8 @@ def _fill(repos: Repositories, sf_id: str, tag: str) -> None:
     repos.conflicts.hold("account", "C000001", sf_id, {"v": tag}, {"v": tag}, run.id)
     repos.schedules.set("account", ScheduleKind.INTERVAL, interval_minutes=5)
     repos.audit.record("admin", "settings.set", "account_types", {"tag": tag})
+    repos.mappings.save("fields", "account", [{"tag": tag}], "admin")
+    repos.custom_fields.replace("sap", ["OCRD"], [("OCRD", "U_Tag", {"tag": tag})])
     repos.session.add(
         ObjectLock(integration_id=repos.integration_id, object="account", holder=tag)
     )

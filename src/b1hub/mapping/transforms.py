@@ -52,6 +52,37 @@ def number(value: Any) -> float | None:
     return float(value)
 
 
+def integer(value: Any) -> int | None:
+    """SAP ``db_Numeric`` holds integers; a fractional value is refused, never truncated."""
+    if value is None or value == "":
+        return None
+    out = float(value)
+    if not out.is_integer():
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return int(out)
+
+
+def y_n_to_bool(value: Any) -> bool | None:
+    """A checkbox UDF (valid values Y/N, empty when never set)."""
+    if value in (None, ""):
+        return None
+    return yes_no_to_bool(value)
+
+
+def bool_to_y_n(value: Any) -> str | None:
+    return None if value is None else ("Y" if value else "N")
+
+
+def datetime_to_date(value: Any) -> str | None:
+    """A Salesforce datetime (``2026-11-25T00:00:00.000+0000``) as the SAP date it holds."""
+    out = text(value)
+    return out[:10] if out else None
+
+
+def date_to_datetime(value: Any) -> str | None:
+    return None if value is None else f"{value}T00:00:00.000+0000"
+
+
 @dataclass(frozen=True)
 class Transform:
     """How one field's values cross between a system and the canonical form."""
@@ -74,6 +105,9 @@ TRANSFORMS: dict[str, Transform] = {
                   _identity, _identity),
         Transform("date", sap_date, _identity, text, _identity),
         Transform("number", number, _identity, number, _identity),
+        Transform("integer", integer, _identity, integer, _identity),
+        Transform("y_n", y_n_to_bool, bool_to_y_n, _identity, _identity),
+        Transform("date_datetime", sap_date, _identity, datetime_to_date, date_to_datetime),
     )
 }
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from b1hub.mapping import value_data
+
 
 class UnmappedValue(ValueError):
     """A value that the named value map does not translate."""
@@ -20,7 +22,8 @@ class UnmappedValue(ValueError):
     def __init__(self, map_name: str, value: object, side: str) -> None:
         super().__init__(
             f"value {value!r} from {side} is not in value map {map_name!r}; "
-            f"add it to the map (b1hub mapping set) and retry the record"
+            f"add it to the map (`b1hub mapping values {map_name} --add SAP=SALESFORCE`) "
+            f"and retry the record"
         )
         self.map_name = map_name
         self.value = value
@@ -61,17 +64,7 @@ class ValueMap:
         return ValueMap(self.name, (*self.pairs, *pairs))
 
 
-COUNTRIES = ValueMap(
-    "countries",
-    (
-        ("US", "United States"), ("US", "USA"), ("CA", "Canada"), ("DE", "Germany"),
-        ("FR", "France"), ("GB", "United Kingdom"), ("ES", "Spain"), ("IT", "Italy"),
-        ("NL", "Netherlands"), ("BE", "Belgium"), ("CH", "Switzerland"), ("AT", "Austria"),
-        ("MX", "Mexico"), ("BR", "Brazil"), ("AU", "Australia"), ("JP", "Japan"),
-        ("CN", "China"), ("IN", "India"), ("IE", "Ireland"), ("PL", "Poland"),
-        ("SE", "Sweden"), ("NO", "Norway"), ("DK", "Denmark"), ("FI", "Finland"),
-        ("PT", "Portugal"), ("ZA", "South Africa"), ("SG", "Singapore"), ("NZ", "New Zealand"),
-    ),
-)
-
-DEFAULT_VALUE_MAPS: dict[str, ValueMap] = {COUNTRIES.name: COUNTRIES}
+DEFAULT_VALUE_MAPS: dict[str, ValueMap] = {
+    name: ValueMap(name, pairs) for name, pairs in value_data.DEFAULTS.items()
+}
+COUNTRIES = DEFAULT_VALUE_MAPS["countries"]

@@ -11,6 +11,7 @@ from b1hub.store.models.config import (
     Selection,
 )
 from b1hub.store.models.logs import Conflict, RecordOutcome, Run
+from b1hub.store.models.mappings import CustomField, MappingVersion
 from b1hub.store.models.sync import Checkpoint, Link, ObjectLock, Schedule
 
 __all__ = [
@@ -20,10 +21,12 @@ __all__ = [
     "Checkpoint",
     "Conflict",
     "Connection",
+    "CustomField",
     "Feature",
     "GeneralSetting",
     "Integration",
     "Link",
+    "MappingVersion",
     "ObjectLock",
     "ObjectSetting",
     "RecordOutcome",

@@ -24,6 +24,7 @@ from b1hub.store.repositories.integrations import (
 )
 from b1hub.store.repositories.links import LinkConflictError, LinkRepository, LinkResult
 from b1hub.store.repositories.locks import LockRepository
+from b1hub.store.repositories.mappings import CustomFieldRepository, MappingRepository
 from b1hub.store.repositories.objects import ObjectSettingsRepository
 from b1hub.store.repositories.outcomes import OutcomeIn, OutcomeRepository
 from b1hub.store.repositories.runs import RunRepository, stalled_runs
@@ -102,6 +103,14 @@ class Repositories:
     def locks(self) -> LockRepository:
         return LockRepository(self.session, self.integration_id)
 
+    @cached_property
+    def mappings(self) -> MappingRepository:
+        return MappingRepository(self.session, self.integration_id)
+
+    @cached_property
+    def custom_fields(self) -> CustomFieldRepository:
+        return CustomFieldRepository(self.session, self.integration_id)
+
 
 __all__ = [
     "DEFAULT_INTEGRATION",
@@ -111,6 +120,7 @@ __all__ = [
     "ConflictRepository",
     "ConnectionConfig",
     "ConnectionRepository",
+    "CustomFieldRepository",
     "FeatureRepository",
     "GeneralSettings",
     "IntegrationNotFound",
@@ -119,6 +129,7 @@ __all__ = [
     "LinkRepository",
     "LinkResult",
     "LockRepository",
+    "MappingRepository",
     "ObjectSettingsRepository",
     "OutcomeIn",
     "OutcomeRepository",

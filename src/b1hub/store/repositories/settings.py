@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,6 +14,22 @@ from b1hub.store.repositories._base import ScopedRepository, insert_for
 from b1hub.store.types import ConflictPolicy, utcnow
 
 SALESFORCE_CONNECTOR = "salesforce_connector"
+
+
+class PriceTarget(BaseModel):
+    """Where one SAP price list goes: a Salesforce price book (name or Id) and currency."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pricebook: str
+    currency: str
+
+
+DEFAULT_PRICE_LIST_MAP: dict[str, PriceTarget] = {
+    "1": PriceTarget(pricebook="USD Price Book", currency="USD"),
+    "2": PriceTarget(pricebook="EUR Price Book", currency="EUR"),
+    "3": PriceTarget(pricebook="CAD Price Book", currency="CAD"),
+}
 
 
 class GeneralSettings(BaseModel):
@@ -35,6 +52,27 @@ class GeneralSettings(BaseModel):
     multi_currency: bool = False
     conflict_policy: ConflictPolicy = ConflictPolicy.NEWEST_WINS
     time_zone: str = "UTC"
+    # New business partners from Salesforce get CardCode prefix + zero-padded number.
+    bp_code_prefix: str = "SF"
+    bp_code_digits: int = 6
+    # SAP price list number -> Salesforce price book and currency (the Price List tab);
+    # each product also gets one Standard Price Book entry per mapped currency.
+    price_list_map: dict[str, PriceTarget] = dict(DEFAULT_PRICE_LIST_MAP)
+    # How far before the checkpoint a read starts, for changes committed late.
+    sync_overlap_seconds: int = 60
+    # The SAP company's decimal places (General Settings > Display), which SAP float UDFs
+    # take from their subtype; a mapped Salesforce number must have the same scale.
+    decimals_sum: int = 2
+    decimals_price: int = 2
+    decimals_rate: int = 4
+    decimals_quantity: int = 3
+    decimals_percent: int = 2
+    decimals_measure: int = 3
+
+    @field_validator("price_list_map", mode="before")
+    @classmethod
+    def _parse_price_map(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
 
     @field_validator("time_zone")
     @classmethod
