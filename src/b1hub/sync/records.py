@@ -1,0 +1,99 @@
+"""Small shared pieces of a pass: a Salesforce change in flight, labels, stamps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from b1hub.objects import udfs
+from b1hub.objects.spec import ObjectSpec
+from b1hub.store.repositories import Repositories
+from b1hub.store.types import Direction, OutcomeStatus
+from b1hub.sync.checkpoint import Position
+
+LABELS = {"Account": "Account", "Product2": "Product"}
+STAMP_GRANULARITY = dt.timedelta(seconds=1)
+"""Both sources stamp changes to the second (SAP UpdateTime; SystemModstamp as read)."""
+
+
+@dataclass
+class SfChange:
+    """A Salesforce record read this run; ``done`` once written or parked."""
+
+    key: str
+    position: Position
+    raw: dict[str, Any]
+    values: dict[str, Any]
+    modified: dt.datetime
+    errors: list[Any]
+    done: bool = False
+
+
+def label_of(spec: ObjectSpec) -> str:
+    return LABELS.get(spec.salesforce_object, spec.salesforce_object)
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sf_extras(
+    spec: ObjectSpec, key: str, account_type: str | None, *, create: bool
+) -> dict[str, Any]:
+    """Cross-reference and sync-status fields sent with every SAP → Salesforce write."""
+    extras: dict[str, Any] = {spec.salesforce_external_id: key}
+    if spec.salesforce_object == "Account":
+        extras.update({"SAP_LastSync__c": now_iso(), "SAP_SyncStatus__c": "OK"})
+        if create and account_type:
+            extras["Type"] = account_type
+    return extras
+
+
+def sync_stamp(sf_id: str) -> dict[str, Any]:
+    """The SAP UDFs written with every Salesforce → SAP write and on linking."""
+    return {udfs.SFID: sf_id, udfs.SYNCED: now_iso(), udfs.STATUS: "OK"}
+
+
+@dataclass(frozen=True)
+class OpenRecords:
+    """The source records of one object and direction with an open outcome.
+
+    ``held``: ambiguous at initialization, never created until a person links them.
+    ``parked``: failed, with when; a record re-read inside the overlap window and not
+    changed since its failure is not sent again (it would fail the same way and only burn
+    API calls); a later change, or ``retry_errors``, sends it again.
+    ``waiting``: a child waits for a parent (a custom price entry for its standard
+    entry): its record is read again on every run until the child is written.
+    """
+
+    held: set[str]
+    parked: dict[str, dt.datetime]
+    waiting: set[str]
+
+    @classmethod
+    def load(cls, repos: Repositories, object_name: str, direction: Direction) -> OpenRecords:
+        held: set[str] = set()
+        parked: dict[str, dt.datetime] = {}
+        waiting: set[str] = set()
+        for row in repos.outcomes.open_errors(object_name, limit=1_000_000):
+            key = row.sap_key if direction is Direction.SAP_TO_SALESFORCE else row.sf_id
+            if row.direction is not direction or not key:
+                continue
+            if row.status is OutcomeStatus.HELD:
+                held.add(key)
+            elif row.status is OutcomeStatus.FAILED:
+                parked[key] = row.created_at
+            elif row.status is OutcomeStatus.WAITING:
+                waiting.add(record_key(key))
+        return cls(held, parked, waiting)
+
+
+def unchanged_since(modified: dt.datetime, failed_at: dt.datetime | None) -> bool:
+    """True when a change stamped ``modified`` certainly happened before ``failed_at``."""
+    return failed_at is not None and modified + STAMP_GRANULARITY <= failed_at
+
+
+def record_key(outcome_key: str) -> str:
+    """The source record an outcome belongs to: a price key names its item first."""
+    return outcome_key.split(":")[0]

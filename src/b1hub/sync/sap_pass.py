@@ -1,0 +1,345 @@
+"""SAP → Salesforce: read changed SAP records, plan against their links, write, record.
+
+A Salesforce record read in the same run (``sf_changes``) is merged here as the other
+side of its pair, so a field both sides changed is settled once, by the policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from b1hub.connectors.base import Checkpoint, WriteRecord
+from b1hub.connectors.service_layer.reading import record_checkpoint
+from b1hub.objects import udfs
+from b1hub.store.models import Link
+from b1hub.store.repositories import Repositories
+from b1hub.store.repositories.outcomes import OutcomeIn
+from b1hub.store.types import Direction, OutcomeAction, OutcomeStatus
+from b1hub.sync import messages, writer
+from b1hub.sync.checkpoint import CheckpointTracker, Position
+from b1hub.sync.context import Paused, RunContext
+from b1hub.sync.hashing import record_hash
+from b1hub.sync.merge import merge
+from b1hub.sync.prices import price_changes_due, write_prices
+from b1hub.sync.reader import (
+    Clock,
+    ReadState,
+    cursor_after,
+    read_chunks,
+    read_start,
+    sap_clock,
+)
+from b1hub.sync.records import (
+    OpenRecords,
+    SfChange,
+    label_of,
+    sf_extras,
+    sync_stamp,
+    unchanged_since,
+)
+
+DIRECTION = Direction.SAP_TO_SALESFORCE
+CHUNK = 1000
+KEYS_PER_READ = 40
+"""Records read by key per request (the filter must fit in a URL)."""
+XREF = "__xref"
+"""Set in a link's base once Salesforce holds the external id (initialization links
+records matched by name or natural key that lack it)."""
+
+
+@dataclass
+class Planned:
+    key: str
+    position: Position
+    values: dict[str, Any]
+    link: Link | None
+    sf_data: dict[str, Any] | None = None
+    sap_data: dict[str, Any] | None = None
+    pair: SfChange | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def sap_fields(ctx: RunContext) -> list[str]:
+    extra = ["Valid", "Frozen", "ItemPrices"] if ctx.spec.sap_entity == "Items" else []
+    mapped = [f for f in ctx.spec.field_map.sap_select() if not f.startswith("_")]
+    return list(dict.fromkeys([*mapped, *extra, udfs.SFID]))
+
+
+@dataclass
+class Scope:
+    """What one SAP read decides with: who is selected, held or parked, and its cursor."""
+
+    selected: dict[str, str]
+    parked: dict[str, dt.datetime]
+    sf_changes: dict[str, SfChange]
+    tracker: CheckpointTracker
+    cursor: dict[str, Any] | None
+    clock: Clock
+    save: bool
+    seen: set[str] = field(default_factory=set)
+
+
+def run_sap_pass(
+    ctx: RunContext, sf_changes: dict[str, SfChange], *, keys: set[str] | None = None
+) -> None:
+    """One read of SAP changes since the checkpoint, then the records due regardless of
+    it; ``keys``: only these records (retries), the checkpoint left alone.
+
+    Due regardless of the checkpoint: records marked for sync but not linked yet (marked
+    after initialization, unchanged in SAP since) and records with a child waiting for
+    its parent. Parked failures and held records are not due: a change or a retry
+    brings them back.
+    """
+    spec = ctx.spec
+    with ctx.hub.repos() as repos:
+        cursor = repos.checkpoints.load(spec.name, DIRECTION)
+        selected = {s.sap_key: s.account_type or "" for s in repos.selections.all(spec.name)}
+        open_records = OpenRecords.load(repos, spec.name, DIRECTION)
+        for key in open_records.held:
+            selected.pop(key, None)  # ambiguous at initialization: never create it
+        unlinked = set(selected) - set(repos.links.by_sap_keys(spec.name, selected))
+    clock = sap_clock(ctx.settings.time_zone)
+    if keys is not None:
+        _read_keys(ctx, Scope(selected, {}, sf_changes, CheckpointTracker(None), None, clock,
+                              save=False), keys)
+        return
+    start = read_start(cursor, ctx.overlap, clock)
+    tracker = CheckpointTracker(
+        start=Position(cursor["timestamp"], cursor["key"]) if cursor else None)
+    scope = Scope(selected, open_records.parked, sf_changes, tracker, cursor, clock, save=True)
+    read_at = dt.datetime.now(dt.UTC)
+    state = _read(ctx, scope, start, None)
+    if state.completed and not tracker.pending:
+        with ctx.hub.repos() as repos:
+            saved = cursor_after(tracker.checkpoint(), read_at, cursor)
+            if saved is not None:
+                repos.checkpoints.save(spec.name, DIRECTION, saved)
+    if state.stop is not None:
+        raise Paused(state.stop)
+    due = (open_records.waiting | (unlinked - set(open_records.parked))) - scope.seen
+    if due:
+        _read_keys(ctx, Scope(selected, {}, sf_changes, CheckpointTracker(None), None, clock,
+                              save=False, seen=scope.seen), due)
+
+
+def _read_keys(ctx: RunContext, scope: Scope, keys: set[str]) -> None:
+    """Read these records by key, a few dozen per request, outside the checkpoint."""
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), KEYS_PER_READ):
+        scope.tracker = CheckpointTracker(None)  # each read has its own order
+        state = _read(ctx, scope, None, ordered[start:start + KEYS_PER_READ])
+        if state.stop is not None:
+            raise Paused(state.stop)
+
+
+def _read(
+    ctx: RunContext, scope: Scope, start: Checkpoint | None, keys: list[str] | None
+) -> ReadState:
+    spec = ctx.spec
+    where = spec.sap_filter
+    if keys is not None:
+        codes = " or ".join(f"{spec.sap_key} eq '{k.replace(chr(39), chr(39) * 2)}'"
+                            for k in keys)
+        where = f"({where}) and ({codes})" if where else codes
+    state = ReadState()
+    done = 0
+    for chunk in read_chunks(ctx.sap, spec.sap_entity, sap_fields(ctx), start, where=where,
+                             position_of=lambda r: _position(r, spec.sap_key),
+                             chunk_size=CHUNK, state=state, page_size=0):
+        for position, _ in chunk.rows:
+            scope.tracker.observe(position)
+            scope.seen.add(position.key)
+        _process(ctx, chunk.rows, scope)
+        done += len(chunk.rows)
+        ctx.report("read sap", done)
+    return state
+
+
+def _position(record: dict[str, Any], key_field: str) -> Position:
+    checkpoint = record_checkpoint(record, key_field)
+    return Position(checkpoint.timestamp, checkpoint.key)
+
+
+def _process(ctx: RunContext, rows: list[tuple[Position, dict[str, Any]]], scope: Scope) -> None:
+    spec = ctx.spec
+    tracker = scope.tracker
+    outcomes: list[OutcomeIn] = []
+    plans: list[Planned] = []
+    with ctx.hub.repos() as repos:
+        links = repos.links.by_sap_keys(spec.name, [str(r[spec.sap_key]) for _, r in rows])
+        for position, raw in rows:
+            key = str(raw[spec.sap_key])
+            link = links.get(key)
+            if link is None and key not in scope.selected and not raw.get(udfs.SFID):
+                tracker.done(position)
+                continue
+            if unchanged_since(scope.clock.parse(position.timestamp), scope.parked.get(key)):
+                tracker.done(position)  # failed before and not changed since: stays parked
+                continue
+            mapped = spec.field_map.from_sap(spec.prepare_sap(raw))
+            record = messages.describe(label_of(spec), mapped.values.get("name"), "SAP", key)
+            if mapped.errors:
+                outcomes.append(_out(ctx, key, link, OutcomeAction.ERROR, OutcomeStatus.FAILED,
+                                     message=messages.unmapped(record, "SAP", mapped.errors),
+                                     fields=[e.field for e in mapped.errors]))
+                tracker.done(position)
+                continue
+            if link is None and raw.get(udfs.SFID):
+                # our own cross-reference survived a crash that lost the link: adopt it
+                link = repos.links.insert_or_get(spec.name, key, str(raw[udfs.SFID])).link
+                link.base_values = mapped.values
+            plan = _plan(ctx, repos, key, position, raw, mapped.values, link,
+                         scope.selected.get(key), scope, outcomes)
+            if plan is None:
+                tracker.done(position)
+            else:
+                plans.append(plan)
+    finished = _write(ctx, plans, outcomes)
+    for plan in plans:
+        if plan.key in finished:
+            tracker.done(plan.position)
+            if plan.pair is not None:
+                plan.pair.done = True
+    ctx.count(outcomes)
+    with ctx.hub.repos() as repos:
+        repos.outcomes.record(ctx.run_id, outcomes)
+        _remember(repos, ctx, plans, finished)
+        if scope.save:
+            saved = cursor_after(tracker.checkpoint(), None, scope.cursor)
+            if saved is not None:
+                repos.checkpoints.save(spec.name, DIRECTION, saved)
+        repos.runs.heartbeat(ctx.run_id)
+
+
+def _plan(
+    ctx: RunContext, repos: Repositories, key: str, position: Position, raw: dict[str, Any],
+    values: dict[str, Any], link: Link | None, account_type: str | None, scope: Scope,
+    outcomes: list[OutcomeIn],
+) -> Planned | None:
+    spec = ctx.spec
+    if link is None:
+        data = spec.field_map.to_salesforce(values).values
+        data.update(sf_extras(spec, key, account_type, create=True))
+        return Planned(key, position, values, None, sf_data=data, raw=raw)
+    pair = scope.sf_changes.get(link.sf_id)
+    if pair is not None and pair.done:
+        pair = None  # settled earlier in this run: its values are stale now
+    sap_modified = scope.clock.parse(position.timestamp)
+    base = {k: v for k, v in (link.base_values or {}).items() if not k.startswith("__")}
+    other = pair.values if pair is not None else dict(base)
+    result = merge(base, values, other, policy=ctx.policy, owners=spec.field_map.owners(),
+                   sap_modified=sap_modified,
+                   salesforce_modified=pair.modified if pair else sap_modified)
+    if result.held:
+        conflict = repos.conflicts.hold(spec.name, key, link.sf_id, values, other, ctx.run_id)
+        outcomes.append(_out(ctx, key, link, OutcomeAction.HELD, OutcomeStatus.HELD,
+                             message=f"conflict {conflict.id} held for review: "
+                             + ", ".join(c.field for c in result.conflicts)))
+        if pair is not None:
+            pair.done = True
+        return None
+    plan = Planned(key, position, result.values, link, pair=pair, raw=raw)
+    if result.to_salesforce or not (link.base_values or {}).get(XREF):
+        plan.sf_data = spec.field_map.to_salesforce(result.to_salesforce).values
+        plan.sf_data.update(sf_extras(spec, key, None, create=False))
+    if result.to_sap or raw.get(udfs.SFID) != link.sf_id:
+        plan.sap_data = spec.field_map.to_sap(result.to_sap).values
+        plan.sap_data.update(sync_stamp(link.sf_id))  # also: cross-reference of a new link
+    prices_due = spec.sap_entity == "Items" and price_changes_due(ctx, raw, link)
+    if plan.sf_data is None and plan.sap_data is None and not prices_due:
+        if pair is not None:
+            pair.done = True
+        if result.values != base:
+            link.base_values = {**(link.base_values or {}), **result.values}
+        return None
+    return plan
+
+
+def _write(ctx: RunContext, plans: list[Planned], outcomes: list[OutcomeIn]) -> set[str]:
+    """Write every plan; returns the keys whose records are finished (ok or parked)."""
+    spec = ctx.spec
+    creates = [WriteRecord(p.key, p.sf_data) for p in plans if p.link is None and p.sf_data]
+    updates = [WriteRecord(p.key, p.sf_data, p.link.sf_id) for p in plans
+               if p.link is not None and p.sf_data]
+    ctx.report("write salesforce", 0, len(creates) + len(updates))
+    sf = writer.to_salesforce(ctx, spec.salesforce_object, "upsert", creates,
+                              spec.salesforce_external_id)
+    sf.update(writer.to_salesforce(ctx, spec.salesforce_object, "update", updates))
+    ctx.report("write salesforce", len(sf), len(sf))
+    sap_records = [WriteRecord(p.key, p.sap_data, p.key) for p in plans if p.sap_data]
+    for p in plans:
+        result = sf.get(p.key)
+        if p.link is None and result is not None and result.ok and result.remote_id:
+            sap_records.append(WriteRecord(p.key, sync_stamp(result.remote_id), p.key))
+    ctx.report("write back", 0, len(sap_records))
+    sap = writer.to_sap(ctx, spec.sap_entity, "update", sap_records)
+    finished: set[str] = set()
+    pending: list[str] = []
+    for p in plans:
+        s, b = sf.get(p.key), sap.get(p.key)
+        if (s and s.pending) or (b and b.pending and p.sap_data):
+            pending.append((s.pending if s and s.pending else None) or (b.pending if b else "")
+                           or "")
+            continue
+        finished.add(p.key)
+        sf_id = s.remote_id if s and s.remote_id else (p.link.sf_id if p.link else None)
+        record = messages.describe(label_of(spec), p.values.get("name"), "SAP", p.key)
+        if s is not None and s.error is not None:
+            outcomes.append(_out(ctx, p.key, p.link, OutcomeAction.ERROR, OutcomeStatus.FAILED,
+                                 message=messages.rejected(record, "Salesforce", "SAP", s.error),
+                                 code=s.error.code, fields=messages.fields_of(s.error),
+                                 payload=p.sf_data, sf_id=sf_id))
+            p.sf_data = None
+            continue
+        if b is not None and b.error is not None and p.sap_data:
+            outcomes.append(_out(ctx, p.key, p.link, OutcomeAction.ERROR, OutcomeStatus.FAILED,
+                                 message=messages.rejected(record, "SAP", "Salesforce", b.error),
+                                 code=b.error.code, fields=messages.fields_of(b.error),
+                                 payload=p.sap_data, sf_id=sf_id))
+            continue
+        action = OutcomeAction.CREATE if p.link is None else OutcomeAction.UPDATE
+        if p.sf_data is not None or p.sap_data is not None:
+            outcomes.append(_out(ctx, p.key, p.link, action, OutcomeStatus.SUCCEEDED,
+                                 sf_id=sf_id, payload=p.sf_data or p.sap_data))
+        p.raw["__sf_id"] = sf_id
+    if spec.sap_entity == "Items":
+        write_prices(ctx, [p for p in plans if p.key in finished and p.raw.get("__sf_id")],
+                     outcomes)
+    if pending:
+        ctx.pending_reason = pending[0]
+    return finished
+
+
+def _out(
+    ctx: RunContext, key: str, link: Link | None, action: OutcomeAction, status: OutcomeStatus,
+    *, message: str | None = None, code: str | None = None, fields: list[str] | None = None,
+    payload: dict[str, Any] | None = None, sf_id: str | None = None,
+) -> OutcomeIn:
+    return OutcomeIn(ctx.spec.name, DIRECTION, action, status, sap_key=key,
+                     sf_id=sf_id or (link.sf_id if link else None), error_code=code,
+                     error_message=message, error_fields=fields or [], payload=payload)
+
+
+def _remember(
+    repos: Repositories, ctx: RunContext, plans: list[Planned], finished: set[str]
+) -> None:
+    """Links and merge bases of the records written successfully."""
+    now = dt.datetime.now(dt.UTC)
+    for p in plans:
+        sf_id = p.raw.get("__sf_id")
+        if p.key not in finished or not sf_id:
+            continue
+        if p.link is None:
+            link = repos.links.insert_or_get(ctx.spec.name, p.key, str(sf_id), synced_at=now).link
+        else:
+            link = repos.session.merge(p.link)
+        values = {**p.values, XREF: True}
+        if "__prices" in p.raw:
+            values["__prices"] = p.raw["__prices"]
+        elif link.base_values and "__prices" in link.base_values:
+            values["__prices"] = link.base_values["__prices"]
+        link.base_values = values
+        digest = record_hash(p.values)
+        repos.links.record_sync(link, sap_hash=digest, sf_hash=digest, synced_at=now)

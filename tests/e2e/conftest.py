@@ -1,0 +1,18 @@
+"""A fresh sandbox and an initialized hub per e2e module (they change data freely)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from e2e_world import World, open_world
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """Connected, activated, 20 customers and 10 items marked; not yet initialized."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("B1HUB_HOME", str(tmp / "home"))
+        with open_world(tmp / "sandbox") as opened:
+            yield opened
