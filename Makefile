@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/b1hub sandbox --data-dir $(DATA) --size small
+	$(BIN)/b1hub demo --data-dir $(DATA)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

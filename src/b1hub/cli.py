@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from b1hub.commands import register_all
 from b1hub.sandbox.universe import PARTNERS_BY_SIZE
 
 app = typer.Typer(no_args_is_help=True, help="b1hub: SAP Business One <-> Salesforce sync hub.")
@@ -46,6 +47,8 @@ def sandbox(
         )
     )
 
+
+register_all(app)
 
 if __name__ == "__main__":
     app()

@@ -16,9 +16,31 @@ from datetime import timedelta
 
 from b1hub.hub import Hub
 
+STALE_AFTER_ENV = "B1HUB_STALE_AFTER_SECONDS"
 HEARTBEAT_EVERY = timedelta(seconds=5)
 STALE_AFTER = timedelta(seconds=30)
 """A holder silent this long is presumed dead and its object freed (bounded recovery)."""
+
+
+def stale_limit() -> timedelta:
+    """How long a silent run, lock or worker is given before it is presumed dead.
+
+    One setting for every liveness check of the runner (object locks, run heartbeats,
+    procrastinate worker heartbeats), so recovery has a single, bounded delay. Read on
+    every call: tests and operators shorten it through the environment.
+    """
+    raw = os.environ.get(STALE_AFTER_ENV)
+    if not raw:
+        return STALE_AFTER
+    seconds = float(raw)
+    if seconds <= 0:
+        raise ValueError(f"{STALE_AFTER_ENV} must be a positive number of seconds")
+    return timedelta(seconds=seconds)
+
+
+def heartbeat_interval() -> timedelta:
+    """Six heartbeats per stale period: a live holder is never mistaken for a dead one."""
+    return min(HEARTBEAT_EVERY, stale_limit() / 6)
 
 
 class ObjectBusy(RuntimeError):
@@ -45,13 +67,15 @@ def object_lock(
     object_name: str,
     *,
     run_id: int | None = None,
-    stale_after: timedelta = STALE_AFTER,
-    heartbeat_every: timedelta = HEARTBEAT_EVERY,
+    stale_after: timedelta | None = None,
+    heartbeat_every: timedelta | None = None,
 ) -> Iterator[threading.Event]:
     """Hold ``object_name``'s lock; yields an event that is set if the lock is lost."""
     holder = holder_name()
+    stale = stale_after or stale_limit()
+    beat_every = heartbeat_every or heartbeat_interval()
     with hub.repos() as repos:
-        if not repos.locks.acquire(object_name, holder, stale_after=stale_after, run_id=run_id):
+        if not repos.locks.acquire(object_name, holder, stale_after=stale, run_id=run_id):
             current = repos.locks.holder(object_name)
             other, other_run = (current[0], current[1]) if current else ("unknown", None)
             raise ObjectBusy(object_name, other, other_run)
@@ -59,7 +83,7 @@ def object_lock(
     stop = threading.Event()
 
     def beat() -> None:
-        while not stop.wait(heartbeat_every.total_seconds()):
+        while not stop.wait(beat_every.total_seconds()):
             with hub.repos() as repos:
                 if not repos.locks.heartbeat(object_name, holder):
                     lost.set()

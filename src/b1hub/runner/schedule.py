@@ -127,14 +127,19 @@ class Schedule:
     def last_due(self, at: dt.datetime, since: dt.datetime) -> dt.datetime | None:
         """The latest slot in ``(since, at]``.
 
-        After downtime an object gets one catch-up run, not one per missed slot.
+        After downtime an object gets one catch-up run, not one per missed slot. Walks
+        back day by day from ``at``, so the cost does not grow with the outage's length.
         """
-        latest = None
-        candidate = self.next_run(since)
-        while candidate is not None and candidate <= at:
-            latest = candidate
-            candidate = self.next_run(candidate)
-        return latest
+        if self.frequency is Frequency.NEVER or at <= since:
+            return None
+        day = at.astimezone(self.zone).date() + dt.timedelta(days=1)
+        first_day = since.astimezone(self.zone).date() - dt.timedelta(days=1)
+        while day >= first_day:
+            inside = [slot for slot in self.slots_on(day) if since < slot <= at]
+            if inside:
+                return max(inside)
+            day -= dt.timedelta(days=1)
+        return None
 
     def describe(self) -> str:
         if self.frequency is Frequency.NEVER:

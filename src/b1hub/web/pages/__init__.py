@@ -1,0 +1,1 @@
+"""Server-rendered console pages (Jinja2 + htmx, no build step)."""
