@@ -24,11 +24,11 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ADMIN_PREFIX = "/_sandbox"
 
-FaultAction = Literal["error", "hang", "latency"]
+FaultAction = Literal["error", "hang", "latency", "late_answer"]
 
 
 @dataclass
@@ -38,6 +38,8 @@ class FaultRule:
     ``rate`` is the probability that a matching request is hit; ``remaining`` (when set)
     limits the rule to that many hits, after which it is dropped; ``every`` hits only the
     Nth, 2Nth, ... matching request (deterministic alternative to ``rate``).
+    ``latency`` waits before the request is handled; ``late_answer`` handles it (the
+    write is done) and waits ``latency_ms`` before answering: a lost answer.
     """
 
     match: str
@@ -85,6 +87,11 @@ class SandboxControl:
     def count(self, route: str) -> None:
         with self._lock:
             self.counters[route] += 1
+
+    def injected(self, kind: str) -> None:
+        """Count a fault the app injected itself (not through a rule), e.g. a lock error."""
+        with self._lock:
+            self.faults_injected[kind] += 1
 
     def pick(self, method: str, path: str) -> list[FaultRule]:
         """Return the rules that fire for this request, updating their budgets."""
@@ -148,7 +155,9 @@ class FaultMiddleware:
         method, path = scope["method"], scope["path"]
         self.control.count(self.route_key(method, path))
         for rule in self.control.pick(method, path):
-            if rule.action == "latency":
+            if rule.action == "late_answer":
+                send = _answer_late(send, rule.latency_ms / 1000)
+            elif rule.action == "latency":
                 await asyncio.sleep(rule.latency_ms / 1000)
             elif rule.action == "hang":
                 await asyncio.sleep(rule.hang_seconds)
@@ -162,6 +171,15 @@ class FaultMiddleware:
                 await _respond(send, rule.status, body, ctype)
                 return
         await self.app(scope, receive, send)
+
+
+def _answer_late(send: Send, seconds: float) -> Send:
+    async def late(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await asyncio.sleep(seconds)
+        await send(message)
+
+    return late
 
 
 async def _respond(send: Send, status: int, body: bytes, content_type: str) -> None:

@@ -48,17 +48,25 @@ def test_duplicate_rule_and_allow_save(anon: httpx.Client, api: httpx.Client) ->
     assert allowed.status_code == 201
 
 
+def _locks_injected(anon: httpx.Client) -> int:
+    return int(anon.get("/_sandbox/counters").json()["faults_injected"].get(
+        "UNABLE_TO_LOCK_ROW", 0))
+
+
 @pytest.mark.usefixtures("clean_rules")
 def test_lock_errors_by_fault_injection(anon: httpx.Client, api: httpx.Client) -> None:
+    before = _locks_injected(anon)
     anon.post("/_sandbox/config", json={"lock_error_rate": 1.0})
     response = api.post(f"{V}/sobjects/Account/", json={"Name": "Locked"})
     assert errors(response)[0][0] == "UNABLE_TO_LOCK_ROW"
+    assert _locks_injected(anon) == before + 1
     anon.post("/_sandbox/config", json={"lock_error_rate": 0.5})
     results = api.post(f"{V}/composite/sobjects", json={"records": [
         {"attributes": {"type": "Account"}, "Name": f"L{i}"} for i in range(100)]}).json()
     failed = [r for r in results if not r["success"]]
     assert 20 < len(failed) < 80
     assert {r["errors"][0]["statusCode"] for r in failed} == {"UNABLE_TO_LOCK_ROW"}
+    assert _locks_injected(anon) == before + 1 + len(failed)
 
 
 def test_injected_5xx_uses_the_salesforce_error_shape(

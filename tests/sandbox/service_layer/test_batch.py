@@ -73,3 +73,15 @@ def test_failing_changeset_rolls_back_and_answers_once(
     assert '"code":-10' in r.text
     assert v1.get(f"BusinessPartners('{code}')").status_code == 404
     assert v1.get(f"BusinessPartners('{code}Z')").status_code == 404
+
+
+def test_non_ascii_text_in_a_batch_is_stored_as_sent(
+        v2: httpx.Client, new_code: Callable[[str], str]) -> None:
+    code = new_code("U")
+    name = "Müller Lübeck Ærø Straße — 東京"
+    body = batch([part("POST", "/b1s/v2/BusinessPartners",
+                       {"CardCode": code, "CardName": name}, 1)])
+    r = v2.post("$batch", content=body.encode("utf-8"),
+                headers={"Content-Type": f"multipart/mixed;boundary={BOUNDARY}"})
+    assert statuses(r.text) == [201]
+    assert v2.get(f"BusinessPartners('{code}')").json()["CardName"] == name

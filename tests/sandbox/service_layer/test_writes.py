@@ -57,6 +57,41 @@ def test_replace_collections_on_patch(v2: httpx.Client, new_code: Codes) -> None
     assert [c["Name"] for c in got["ContactEmployees"]] == ["C"]
 
 
+def test_bp_address_patch_updates_in_place_only_with_all_four_identifiers(
+        v2: httpx.Client, new_code: Codes) -> None:
+    """Service Layer trap 4: BPCode, AddressName, AddressType and RowNum identify a member;
+    one missing and the member is inserted (a second Bill To), or refused as a duplicate."""
+    code = new_code("T")
+    created = v2.post("BusinessPartners", json={
+        "CardCode": code, "CardName": "Addresses", "CardType": "cCustomer",
+        "BPAddresses": [{"AddressName": "Bill To", "AddressType": "bo_BillTo", "City": "Oslo"},
+                        {"AddressName": "Ship To", "AddressType": "bo_ShipTo",
+                         "City": "Bergen"}]}).json()
+    bill = created["BPAddresses"][0]
+    assert (bill["BPCode"], bill["RowNum"]) == (code, 0)
+
+    r = v2.patch(f"BusinessPartners('{code}')", json={"BPAddresses": [
+        {"BPCode": code, "AddressName": "Bill To", "AddressType": "bo_BillTo", "RowNum": 0,
+         "City": "Trondheim"}]})
+    assert r.status_code == 204
+    stored = v2.get(f"BusinessPartners('{code}')").json()["BPAddresses"]
+    assert [(a["AddressName"], a["City"], a["RowNum"]) for a in stored] == [
+        ("Bill To", "Trondheim", 0), ("Ship To", "Bergen", 1)]
+
+    appended = v2.patch(f"BusinessPartners('{code}')", json={"BPAddresses": [
+        {"AddressType": "bo_BillTo", "City": "Stavanger"}]})
+    assert appended.status_code == 204
+    stored = v2.get(f"BusinessPartners('{code}')").json()["BPAddresses"]
+    assert [(a["AddressName"], a["AddressType"], a["City"]) for a in stored] == [
+        ("Bill To", "bo_BillTo", "Trondheim"), ("Ship To", "bo_ShipTo", "Bergen"),
+        (None, "bo_BillTo", "Stavanger")]
+
+    duplicate = v2.patch(f"BusinessPartners('{code}')", json={"BPAddresses": [
+        {"AddressName": "Ship To", "AddressType": "bo_ShipTo", "City": "Tromso"}]})
+    assert duplicate.status_code == 400
+    assert duplicate.json()["error"]["code"] == "-2035"
+
+
 def test_method_override_and_delete(v2: httpx.Client, new_code: Codes) -> None:
     code = new_code("T")
     v2.post("BusinessPartners", json={"CardCode": code, "CardName": "X"})

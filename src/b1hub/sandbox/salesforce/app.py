@@ -73,6 +73,7 @@ def create_app(settings: SalesforceSettings) -> Starlette:
     seed_if_empty(org)
     sessions, usage = Sessions(org), ApiUsage(org)
     control = SandboxControl(seed=settings.seed)
+    org.on_fault = control.injected
     admin = Admin(org, sessions, usage, control)
     api = RestApi()
     describe.register(api, org, usage)

@@ -1,4 +1,5 @@
-"""Login: the OAuth token endpoint (password, client credentials, JWT bearer) and SOAP login.
+"""Login: the OAuth token endpoint (password, client credentials, JWT bearer), SOAP login
+and the OpenID Connect userinfo endpoint.
 
 Answers follow the reference byte for byte where clients parse them: simple-salesforce
 reads only the unprefixed ``sessionId``/``serverUrl`` of a SOAP login and the
@@ -83,7 +84,29 @@ class Authenticator:
         return [
             Route("/services/oauth2/token", self.token, methods=["POST"]),
             Route("/services/Soap/u/{version}", self.soap_login, methods=["POST"]),
+            Route("/services/oauth2/userinfo", self.userinfo, methods=["GET", "POST"]),
         ]
+
+    async def userinfo(self, request: Request) -> Response:
+        """Who the bearer token belongs to. A bad token gets 403 ``Bad_OAuth_Token`` as
+        plain text; the field subset is the OpenID Connect standard one [unconfirmed]."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        user_id = self.sessions.resolve(token.strip()) if scheme.lower() == "bearer" else None
+        user = self.org.fetch(user_id) if user_id else None
+        if user is None:
+            return Response("Bad_OAuth_Token", status_code=403, media_type="text/plain")
+        data = user.data
+        org_id = self.settings.org_id
+        return JSONResponse({
+            "sub": f"{self.settings.instance_url}/id/{org_id}/{user.id}",
+            "user_id": user.id, "organization_id": org_id,
+            "preferred_username": data.get("Username"), "nickname": data.get("Alias"),
+            "name": data.get("Name"), "given_name": data.get("FirstName"),
+            "family_name": data.get("LastName"), "email": data.get("Email"),
+            "email_verified": True, "active": bool(data.get("IsActive")),
+            "user_type": "STANDARD", "zoneinfo": "America/Los_Angeles", "locale": "en_US",
+            "language": "en_US", "updated_at": data.get("LastModifiedDate"),
+        })
 
     def _user_id(self, username: str) -> str | None:
         matches = self.org.find_by_external("User", "Username", username)

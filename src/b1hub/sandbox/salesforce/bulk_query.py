@@ -25,7 +25,8 @@ OFFSETS = "results.offsets"
 def compile_for(org: Org, job: Job) -> CompiledQuery:
     """Compile the job's SOQL (raises SoqlError, which the route turns into a 400)."""
     return compile_query(job.query, org.schemas, include_deleted=job.operation == "queryAll",
-                         api_version=job.api_version)
+                         api_version=job.api_version,
+                         hidden_fields=org.runtime.hidden_fields)
 
 
 def _cell(value: object) -> str:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 CASCADE: dict[str, tuple[tuple[str, str], ...]] = {
     "Account": (("Contact", "AccountId"), ("Opportunity", "AccountId")),
-    "Opportunity": (("Quote", "OpportunityId"),),
+    "Opportunity": (("Quote", "OpportunityId"), ("OpportunityLineItem", "OpportunityId")),
     "Quote": (("QuoteLineItem", "QuoteId"),),
     "Order": (("OrderItem", "OrderId"),),
 }
@@ -27,7 +27,10 @@ AUTO_NUMBERS = {
     "QuoteLineItem": ("LineNumber", 7), "OrderItem": ("OrderItemNumber", 10),
 }
 ROLLUPS = {"QuoteLineItem": ("Quote", "QuoteId", "TotalPrice"),
-           "OrderItem": ("Order", "OrderId", "TotalAmount")}
+           "OrderItem": ("Order", "OrderId", "TotalAmount"),
+           "OpportunityLineItem": ("Opportunity", "OpportunityId", "Amount")}
+QUOTE_CHARGES = ("ShippingHandling", "Tax")
+"""Header amounts a quote's GrandTotal adds to the lines' TotalPrice."""
 
 
 def check_updatable(schema: SObjectSchema, old: dict[str, Any]) -> None:
@@ -52,6 +55,7 @@ def before_write(
         _pricebook_entry(org, record)
     elif name == "Quote":
         _quote(org, record, changes)
+        record["GrandTotal"] = _grand_total(record)
     elif name == "Order":
         _order(record, old, changes)
     elif name in ROLLUPS:
@@ -141,9 +145,14 @@ def _line_item(
             raise fail("FIELD_INTEGRITY_EXCEPTION",
                        "You can't add products to an activated order.", [])
         record["Product2Id"] = entry.data.get("Product2Id")
+        if name == "OpportunityLineItem":
+            record["ProductCode"] = entry.data.get("ProductCode")
         record["ListPrice"] = entry.data.get("UnitPrice")
         record["CurrencyIsoCode"] = entry.data.get("CurrencyIsoCode")
     quantity = float(record.get("Quantity") or 0)
+    if name == "OpportunityLineItem" and "UnitPrice" not in changes and \
+            "TotalPrice" in changes and quantity:
+        record["UnitPrice"] = round(float(record["TotalPrice"] or 0) / quantity, 2)
     price = float(record.get("UnitPrice") or 0)
     discount = float(record.get("Discount") or 0)
     record["TotalPrice"] = round(quantity * price * (1 - discount / 100), 2)
@@ -184,3 +193,14 @@ def _rollup(org: Org, name: str, record: dict[str, Any]) -> None:
         "UPDATE records SET data = json_set(data, ?, ?) WHERE id = ?",
         (f"$.{total_field}", round(float(total), 2), parent_id),
     )
+    if name == "QuoteLineItem":
+        quote = org.fetch(str(parent_id))
+        if quote is not None:
+            org.conn.execute("UPDATE records SET data = json_set(data, '$.GrandTotal', ?) "
+                             "WHERE id = ?", (_grand_total(quote.data), parent_id))
+
+
+def _grand_total(quote: dict[str, Any]) -> float:
+    """Real orgs: GrandTotal = TotalPrice + ShippingHandling + Tax."""
+    parts = [quote.get("TotalPrice"), *(quote.get(c) for c in QUOTE_CHARGES)]
+    return round(sum(float(p or 0) for p in parts), 2)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +49,7 @@ READ_ONLY_HINT = (
 LOOKUP_INDEXES = (
     ("Contact", "AccountId"), ("Opportunity", "AccountId"), ("Quote", "OpportunityId"),
     ("QuoteLineItem", "QuoteId"), ("OrderItem", "OrderId"), ("PricebookEntry", "Product2Id"),
+    ("OpportunityLineItem", "OpportunityId"),
 )
 
 
@@ -81,6 +82,8 @@ class Org:
         self.rules = RuleBook(self.conn)
         self.ids = ids.IdAllocator(self.conn)
         self._rng = random.Random(settings.seed)
+        self.on_fault: Callable[[str], None] | None = None
+        """Told the kind of each fault the org injects (the app counts it in /_sandbox)."""
         self._depth = 0
         self._load_custom_fields()
         self._ensure_indexes()
@@ -290,6 +293,8 @@ class Org:
     def _maybe_lock(self, record_id: str) -> None:
         rate = self.runtime.lock_error_rate
         if rate > 0 and self._rng.random() < rate:
+            if self.on_fault is not None:
+                self.on_fault("UNABLE_TO_LOCK_ROW")
             raise fail(
                 "UNABLE_TO_LOCK_ROW",
                 f"unable to obtain exclusive access to this record or 1 records: {record_id}",

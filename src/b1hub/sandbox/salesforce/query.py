@@ -46,7 +46,8 @@ class QueryRunner:
 
         try:
             compiled = compile_query(cursor.soql, self.org.schemas,
-                                     include_deleted=cursor.include_deleted, api_version=version)
+                                     include_deleted=cursor.include_deleted, api_version=version,
+                                     hidden_fields=self.org.runtime.hidden_fields)
         except SoqlError as exc:
             raise ApiFailure(400, exc.error_code, exc.message) from None
         conn = self.org.conn

@@ -41,9 +41,12 @@ class Seeder:
         self.org = org
         self.world = World(org.settings.seed, org.settings.size)
         self.rng = random.Random(f"{org.settings.seed}:salesforce")
+        self._authors = random.Random(f"{org.settings.seed}:authors")
         self.now = now_stamp()
         self.rows: list[tuple[str, str, str, int, str]] = []
         self.user_id = ""
+        self.people: list[str] = []
+        """The sales reps: seeded records were made by people, not by the integration user."""
         self._entry_product: dict[str, str] = {}
         self._books: dict[str, str] = {}
 
@@ -51,13 +54,13 @@ class Seeder:
         schema = self.org.schemas.get(sobject)
         assert schema is not None
         record_id = self.org.ids.new(schema.key_prefix)
+        author = self._authors.choice(self.people) if self.people else self.user_id or record_id
         data: dict[str, Any] = {"Id": record_id, "IsDeleted": False, "CreatedDate": self.now,
-                                "CreatedById": self.user_id or record_id,
-                                "LastModifiedDate": self.now,
-                                "LastModifiedById": self.user_id or record_id,
+                                "CreatedById": author, "LastModifiedDate": self.now,
+                                "LastModifiedById": author,
                                 "SystemModstamp": self.now, "CurrencyIsoCode": "USD"}
         if "OwnerId" in schema.fields:
-            data["OwnerId"] = self.user_id
+            data["OwnerId"] = author
         for spec in schema.fields.values():
             if spec.type == "boolean" and spec.name not in data:
                 data[spec.name] = spec.default if isinstance(spec.default, bool) else False
@@ -96,11 +99,12 @@ class Seeder:
             if number < 0:
                 continue
             first, last = full.split(" ", 1)
-            self.add("User", {"Username": f"{first}.{last}@b1hub.sandbox".lower(),
-                              "FirstName": first, "LastName": last,
-                              "Email": f"{first}.{last}@b1hub.sandbox".lower(),
-                              "Alias": (first[0] + last)[:8].lower(), "IsActive": True,
-                              "Title": "Sales Representative"})
+            rep = self.add("User", {"Username": f"{first}.{last}@b1hub.sandbox".lower(),
+                                    "FirstName": first, "LastName": last,
+                                    "Email": f"{first}.{last}@b1hub.sandbox".lower(),
+                                    "Alias": (first[0] + last)[:8].lower(), "IsActive": True,
+                                    "Title": "Sales Representative"})
+            self.people.append(rep)
 
     def _account_values(self, p: Partner) -> dict[str, Any]:
         return {

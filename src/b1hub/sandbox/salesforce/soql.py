@@ -122,13 +122,19 @@ def compile_query(
     include_deleted: bool = False,
     api_version: str = "59.0",
     today: date | None = None,
+    hidden_fields: bool = True,
 ) -> CompiledQuery:
-    """Compile ``soql``; raise SoqlError exactly where a real org would refuse the query."""
+    """Compile ``soql``; raise SoqlError exactly where a real org would refuse the query.
+
+    ``hidden_fields=False`` refuses the sandbox-only fields (``LastModifiedByClient``)
+    as a real org does, so tests can prove a client never relies on them.
+    """
     try:
         tree = parser().parse(soql)
     except UnexpectedInput as exc:
         raise syntax_error(soql, exc) from None
-    compiler = _Compiler(soql, schemas, include_deleted, today or datetime.now(UTC).date())
+    compiler = _Compiler(soql, schemas, include_deleted, today or datetime.now(UTC).date(),
+                         hidden_fields)
     return compiler.compile(tree, api_version)
 
 
@@ -148,9 +154,11 @@ class _Ref:
 
 class _Compiler:
     def __init__(
-        self, soql: str, schemas: SchemaRegistry, include_deleted: bool, today: date
+        self, soql: str, schemas: SchemaRegistry, include_deleted: bool, today: date,
+        hidden_fields: bool = True,
     ) -> None:
         self.soql = soql
+        self.hidden_fields = hidden_fields
         self.schemas = schemas
         self.include_deleted = include_deleted
         self.today = today
@@ -284,7 +292,7 @@ class _Compiler:
         node = links[-1].node if links else self.root
         token = path.children[-1]
         found = node.schema.field(str(token))
-        if found is None:
+        if found is None or (found.hidden and not self.hidden_fields):
             raise self.error(
                 "INVALID_FIELD", path.children[0],
                 f"No such column '{token}' on entity '{node.schema.name}'. {_NOT_FOUND_HINT}",

@@ -55,8 +55,10 @@ def parse(content_type: str, body: bytes) -> list[list[SubRequest] | SubRequest]
 
 
 def _request(part: Message) -> SubRequest:
-    payload = part.get_payload(decode=False)
-    text = payload if isinstance(payload, str) else ""
+    # decode=True gives the part's original bytes back (the parser keeps non-ASCII bytes
+    # as surrogates); the embedded HTTP request is UTF-8 like every Service Layer body.
+    payload = part.get_payload(decode=True)
+    text = payload.decode("utf-8") if isinstance(payload, bytes) else ""
     head, _, body = text.replace("\r\n", "\n").partition("\n\n")
     lines = [line for line in head.split("\n") if line.strip()]
     if not lines:

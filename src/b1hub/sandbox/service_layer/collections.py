@@ -43,7 +43,8 @@ def merge(
             else:
                 result[[r.get(coll.key) for r in result].index(key)] = merged
             continue
-        if key is not None and name in ("DocumentLines", "SalesOpportunitiesLines"):
+        if key is not None and name in ("DocumentLines", "SalesOpportunitiesLines",
+                                         "DocumentAdditionalExpenses"):
             raise SLError(400, -2028, f"Entity with value('{key}') does not exist")
         line = dict(line)
         if name == "ItemPrices":

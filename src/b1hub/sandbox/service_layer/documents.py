@@ -12,10 +12,13 @@ TAX_RATES: dict[str, float] = {"EX": 0.0, "T0": 0.0, "T1": 10.0, "T2": 20.0}
 """Sandbox tax codes and their rates in percent (unknown codes are tax-free)."""
 
 ItemLookup = Callable[[str], Doc | None]
+ExpenseLookup = Callable[[int], Doc | None]
 
 
-def compute_document(doc: Doc, item: ItemLookup, price_list: int) -> None:
-    """Fill line prices, LineTotal, VatSum and DocTotal the way SAP derives them."""
+def compute_document(doc: Doc, item: ItemLookup, price_list: int,
+                     expense: ExpenseLookup = lambda code: None) -> None:
+    """Fill line prices, LineTotal, VatSum and DocTotal the way SAP derives them; freight
+    (``DocumentAdditionalExpenses``) is added after the header discount, with its tax."""
     net_total = vat_total = 0.0
     header_factor = 1 - float(doc.get("DiscountPercent") or 0.0) / 100
     for line in doc.get("DocumentLines", []):
@@ -42,8 +45,19 @@ def compute_document(doc: Doc, item: ItemLookup, price_list: int) -> None:
         line["PriceAfterVAT"] = round(price * (1 + rate / 100), 6)
         net_total += line_total
         vat_total += line_total * header_factor * rate / 100
+    freight = 0.0
+    for row in doc.get("DocumentAdditionalExpenses", []):
+        code = row.get("ExpenseCode")
+        if code is None or expense(int(code)) is None:
+            raise SLError(400, -10, f"Invalid freight code '{code}'")
+        amount = round(float(row.get("LineTotal") or 0.0), 2)
+        rate = TAX_RATES.get(str(row.get("TaxCode") or row.get("VatGroup") or ""), 0.0)
+        row["LineTotal"], row["TaxSum"] = amount, round(amount * rate / 100, 2)
+        row["LineGross"] = round(amount + row["TaxSum"], 2)
+        freight += amount
+        vat_total += row["TaxSum"]
     doc["VatSum"] = round(vat_total, 2)
-    doc["DocTotal"] = round(net_total * header_factor + vat_total, 2)
+    doc["DocTotal"] = round(net_total * header_factor + freight + vat_total, 2)
 
 
 def apply_action(set_name: str, doc: Doc, action: str) -> None:

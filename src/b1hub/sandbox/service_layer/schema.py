@@ -238,6 +238,7 @@ DOCUMENT_FIELDS = {
     "CardName": s(100), "NumAtCard": s(100), "DocCurrency": s(3), "DocRate": f(1.0),
     "DocTotal": f(readonly=True), "VatSum": f(readonly=True), "DiscountPercent": f(),
     "Comments": s(254), "SalesPersonCode": i(-1), "ContactPersonCode": i(), "Series": i(-1),
+    "PaymentGroupCode": i(-1), "BPL_IDAssignedToInvoice": i(),
     "DocumentStatus": e("bost_Open", "bost_Close", "bost_Paid", "bost_Delivered",
                         default="bost_Open", readonly=True),
     "Cancelled": Field("enum", enum=YES_NO, default="tNO", readonly=True),
@@ -246,11 +247,24 @@ DOCUMENT_FIELDS = {
 
 DOC_ACTIONS = ("Close", "Cancel", "Reopen")
 
+DOCUMENT_EXPENSE = Collection("DocumentAdditionalExpense", key="LineNum", fields={
+    "LineNum": i(), "ExpenseCode": i(), "LineTotal": f(), "TaxCode": s(8), "VatGroup": s(8),
+    "TaxSum": f(readonly=True), "LineGross": f(readonly=True), "Remarks": s(254),
+})
+"""Freight rows of a marketing document; their totals (and tax) count into DocTotal."""
+
+ADDITIONAL_EXPENSES = Entity(
+    "AdditionalExpenses", "AdditionalExpense", "ExpensCode", "int", auto_key=True,
+    fields={"ExpensCode": i(), "Name": s(20), "TaxLiable": yn("tYES"),
+            "OutputVATGroup": s(8), "FixedAmountSales": f()},
+)
+
 QUOTATIONS = Entity(
     "Quotations", "Document", "DocEntry", "int", auto_key=True, udf_table="OQUT",
     indexed=("UpdateDate", "UpdateTime"), fields=DOCUMENT_FIELDS, actions=DOC_ACTIONS,
     collections={"DocumentLines": Collection("DocumentLine", DOCUMENT_LINE.fields, "LineNum",
-                                             udf_table="QUT1")},
+                                             udf_table="QUT1"),
+                 "DocumentAdditionalExpenses": DOCUMENT_EXPENSE},
 )
 
 ORDERS = Entity(
@@ -258,7 +272,8 @@ ORDERS = Entity(
     indexed=("UpdateDate", "UpdateTime"), fields=DOCUMENT_FIELDS, actions=DOC_ACTIONS,
     deletable=False,
     collections={"DocumentLines": Collection("DocumentLine", DOCUMENT_LINE.fields, "LineNum",
-                                             udf_table="RDR1")},
+                                             udf_table="RDR1"),
+                 "DocumentAdditionalExpenses": DOCUMENT_EXPENSE},
 )
 
 UDF_TYPES = ("db_Alpha", "db_Memo", "db_Numeric", "db_Date", "db_Float")
@@ -281,7 +296,8 @@ USER_FIELDS = Entity(
 ENTITIES: dict[str, Entity] = {
     ent.set_name: ent
     for ent in (BUSINESS_PARTNERS, BP_GROUPS, ITEMS, ITEM_GROUPS, PRICE_LISTS, SALES_PERSONS,
-                SALES_STAGES, SALES_OPPORTUNITIES, QUOTATIONS, ORDERS, USER_FIELDS)
+                SALES_STAGES, SALES_OPPORTUNITIES, QUOTATIONS, ORDERS, ADDITIONAL_EXPENSES,
+                USER_FIELDS)
 }
 
 MARKETING_HEADERS = ("OQUT", "ORDR")

@@ -15,6 +15,8 @@ from b1hub.sandbox import universe
 from b1hub.sandbox.service_layer.store import Doc, Store
 
 SEED_EPOCH = dt.date(2025, 1, 1)
+ADDITIONAL_EXPENSES = {1: "Freight", 2: "Tax"}
+"""Freight codes (OEXD) documents may carry: shipping charges and item tax."""
 
 
 def _stamp(index: int) -> tuple[str, str]:
@@ -43,6 +45,9 @@ def seed(store: Store, seed_value: int, size: universe.Size) -> None:
         store.insert_many("SalesStages", (
             (num, {"SequenceNo": num, "Name": name, "Stageno": num, "ClosingPercentage": pct})
             for num, name, pct in universe.SALES_STAGES))
+        store.insert_many("AdditionalExpenses", (
+            (code, {"ExpensCode": code, "Name": name})
+            for code, name in ADDITIONAL_EXPENSES.items()))
         contact_code = iter(range(1, 10**9))
         store.insert_many("BusinessPartners", _partners(world, contact_code))
         store.insert_many("Items", _items(world))
@@ -51,7 +56,8 @@ def seed(store: Store, seed_value: int, size: universe.Size) -> None:
                            ("ItemGroups", max(universe.ITEM_GROUPS)),
                            ("PriceLists", max(universe.PRICE_LISTS)),
                            ("SalesPersons", max(universe.SALES_PERSONS)),
-                           ("SalesStages", len(universe.SALES_STAGES))):
+                           ("SalesStages", len(universe.SALES_STAGES)),
+                           ("AdditionalExpenses", max(ADDITIONAL_EXPENSES))):
             store.set_meta(f"seq:{name}", last + 1)
         store.set_meta("seed", seed_value)
         store.set_meta("size", size)

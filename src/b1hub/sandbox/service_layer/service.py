@@ -240,7 +240,8 @@ class Service:
             line.setdefault("LineNum", number)
             line.setdefault("LineStatus", doc.get("DocumentStatus", "bost_Open"))
         documents.compute_document(
-            doc, lambda code: self.store.get("Items", code), int(bp.get("PriceListNum") or 1))
+            doc, lambda code: self.store.get("Items", code), int(bp.get("PriceListNum") or 1),
+            lambda code: self.store.get("AdditionalExpenses", code))
 
     def _create_udf(self, body: Any) -> tuple[Any, Doc]:
         entity = ENTITIES["UserFieldsMD"]
