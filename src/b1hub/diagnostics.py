@@ -8,8 +8,6 @@ exception chain tells them apart.
 
 from __future__ import annotations
 
-import socket
-import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,9 @@ from b1hub.connectors.salesforce.settings import SalesforceConnection
 from b1hub.connectors.service_layer.client import ServiceLayerClient
 from b1hub.connectors.service_layer.session import AuthenticationFailed as SapAuthFailed
 from b1hub.connectors.service_layer.settings import ServiceLayerConnection
+from b1hub.connectors.transport_errors import (
+    explain_transport_error as explain_transport_error,  # re-exported: the setup checks' words
+)
 
 QUICK_RETRY = RetryPolicy(attempts=1, total_seconds=15.0)
 QUICK_HTTP = HttpSettings(connect_timeout=5.0, read_timeout=20.0, write_timeout=20.0)
@@ -103,36 +104,6 @@ def probe(url: str, ca_cert: Path | None, verify_tls: bool) -> str | None:
     except httpx.TransportError as exc:
         return explain_transport_error(exc, url, ca_cert)
     return None
-
-
-def explain_transport_error(exc: BaseException, url: str, ca_cert: Path | None) -> str:
-    host = httpx.URL(url).host
-    port = httpx.URL(url).port
-    where = f"{host}:{port}" if port else host
-    for cause in _chain(exc):
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            trusted = f"the CA in {ca_cert}" if ca_cert else "the system's CAs"
-            return (f"TLS certificate not trusted ({cause.verify_message}): the server's "
-                    f"certificate is not signed by {trusted} — pass --ca-cert with the CA "
-                    f"that signed it")
-        if isinstance(cause, ssl.SSLError):
-            return f"TLS handshake failed ({cause.reason or cause}) — is it an HTTPS port?"
-        if isinstance(cause, socket.gaierror):
-            return f"host {host!r} not found (DNS) — check the URL"
-        if isinstance(cause, ConnectionRefusedError):
-            return f"connection refused at {where}: nothing listens there — check host and port"
-    if isinstance(exc, httpx.TimeoutException):
-        return f"no answer from {where} in time — host unreachable or blocked by a firewall"
-    return f"cannot reach {where}: {exc or type(exc).__name__}"
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
 
 
 def failure_text(outcome: Retryable | RateLimited | RecordError) -> str:

@@ -1,7 +1,9 @@
 """OAuth 2.0 tokens: client credentials and JWT bearer for production, password for sandboxes.
 
 No SOAP login: Salesforce is retiring it. Refreshes are serialised so that threads that
-all see INVALID_SESSION_ID at once fetch one new token, not one each.
+all see INVALID_SESSION_ID at once fetch one new token, not one each. Every flow's answer
+carries ``id``, the identity URL ``.../id/<orgId>/<userId>``: the user the hub writes as,
+which is how the engine recognises its own writes (``LastModifiedById``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from b1hub.connectors.counters import ClientCounters
 from b1hub.connectors.retry import TransientError
 from b1hub.connectors.salesforce.errors import parse_errors
 from b1hub.connectors.salesforce.settings import SalesforceConnection
+from b1hub.connectors.transport_errors import explain_transport_error
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
@@ -30,6 +33,8 @@ class Token:
     generation: int
     access_token: str
     instance_url: str
+    user_id: str | None = None
+    """The integration user, from the identity URL (None if the answer had no ``id``)."""
 
     def __repr__(self) -> str:
         return f"Token(generation={self.generation}, instance_url={self.instance_url!r})"
@@ -86,7 +91,8 @@ class TokenManager:
         try:
             response = self._http.post(url, data=self._form())
         except httpx.TransportError as exc:
-            raise TransientError(f"token request failed: {type(exc).__name__}") from None
+            why = explain_transport_error(exc, url, self._conn.ca_cert)
+            raise TransientError(f"Salesforce token request failed: {why}") from None
         self._counters.request("auth", billable=False, sent=0, received=len(response.content))
         if response.status_code >= 500:
             raise TransientError(f"token endpoint answered {response.status_code}")
@@ -100,4 +106,15 @@ class TokenManager:
         payload = response.json()
         self._generation += 1
         return Token(self._generation, payload["access_token"],
-                     payload.get("instance_url") or self._conn.instance_url)
+                     payload.get("instance_url") or self._conn.instance_url,
+                     user_of_identity(payload.get("id")))
+
+
+def user_of_identity(identity: object) -> str | None:
+    """``005...`` from ``https://login.salesforce.com/id/00D.../005...``."""
+    if not isinstance(identity, str):
+        return None
+    parts = identity.rstrip("/").split("/")
+    if len(parts) < 3 or parts[-3] != "id" or not parts[-1]:
+        return None
+    return parts[-1]

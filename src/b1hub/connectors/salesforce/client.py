@@ -19,7 +19,7 @@ from b1hub.connectors.outcomes import (
     RecordOutcome,
     Retryable,
 )
-from b1hub.connectors.retry import TransientError
+from b1hub.connectors.retry import TransientError, call_with_retry
 from b1hub.connectors.salesforce import reading
 from b1hub.connectors.salesforce.bulk import BulkIngest
 from b1hub.connectors.salesforce.collections import write_collections
@@ -28,6 +28,7 @@ from b1hub.connectors.salesforce.settings import SalesforceConnection
 from b1hub.connectors.salesforce.transport import BudgetStop, Transport
 
 Route = Literal["auto", "collections", "bulk"]
+USERINFO = "/services/oauth2/userinfo"
 
 
 class SalesforceClient:
@@ -40,6 +41,7 @@ class SalesforceClient:
         self.budget = self.transport.budget
         self._describes: dict[str, dict[str, Any]] = {}
         self._describe_lock = threading.Lock()
+        self._user_id: str | None = None
 
     def __enter__(self) -> SalesforceClient:
         return self
@@ -101,19 +103,51 @@ class SalesforceClient:
         with self._describe_lock:
             self._describes.clear()
 
+    def integration_user_id(self) -> str | Retryable | RateLimited | RecordError:
+        """The Id of the user this client writes as: what ``LastModifiedById`` holds on
+        records the hub changed last. Taken from the token's identity URL, else from
+        ``/services/oauth2/userinfo``; asked once per client."""
+        if self._user_id is not None:
+            return self._user_id
+        try:
+            token = call_with_retry(self.transport.tokens.current, self.conn.retry,
+                                    self.counters)
+        except TransientError as exc:
+            return exc.outcome()
+        user = token.user_id
+        if user is None:
+            info = self._get_json_at(USERINFO, None)
+            if not isinstance(info, dict):
+                return info
+            user = info.get("user_id")
+            if not isinstance(user, str) or not user:
+                return RecordError("userinfo", "NO_USER_ID",
+                                   "neither the token nor userinfo named the user", (), 200)
+        self._user_id = user
+        return user
+
+    def userinfo(self) -> dict[str, Any] | Retryable | RateLimited | RecordError:
+        """The OpenID Connect userinfo of the logged-in user (``user_id``, ``organization_id``)."""
+        return self._get_json_at(USERINFO, None)
+
     def _get_json(
         self, resource: str, params: dict[str, str] | None
     ) -> dict[str, Any] | Retryable | RateLimited | RecordError:
+        return self._get_json_at(f"{self.conn.data_path}/{resource}", params, resource)
+
+    def _get_json_at(
+        self, path: str, params: dict[str, str] | None, resource: str | None = None
+    ) -> dict[str, Any] | Retryable | RateLimited | RecordError:
         try:
-            response = self.transport.send("GET", f"{self.conn.data_path}/{resource}",
-                                           kind="read", idempotent=True, params=params)
+            response = self.transport.send("GET", path, kind="read", idempotent=True,
+                                           params=params)
         except TransientError as exc:
             return exc.outcome()
         except BudgetStop as stop:
             return stop.outcome
         if response.status_code != 200:
             error = parse_errors(response.content)[0]
-            return RecordError(resource, error.code, error.message, error.fields,
+            return RecordError(resource or path, error.code, error.message, error.fields,
                                response.status_code)
         payload: dict[str, Any] = orjson.loads(response.content)
         return payload

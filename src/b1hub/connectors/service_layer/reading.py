@@ -82,15 +82,20 @@ def record_checkpoint(record: dict[str, Any], key_field: str) -> Checkpoint:
     return Checkpoint(f"{date}T{time}", str(record[key_field]))
 
 
+NUMERIC_KEYS = frozenset({"DocEntry", "SequentialNo"})
+
+
 def since_filter(since: Checkpoint, key_field: str, *, inclusive_key: bool) -> str:
     """Rows strictly after (or at, for an overlap restart) ``since`` in (date, time, key)."""
     date, time = since.timestamp[:10], since.timestamp[11:19]
-    if inclusive_key:
+    # Server-assigned keys (DocEntry, SequentialNo) are numbers: compared unquoted.
+    key = since.key if key_field in NUMERIC_KEYS and since.key.isdigit() else quote(since.key)
+    if inclusive_key or since.key == "":  # after (t, "") is everything from t on
         same_day = f"UpdateTime ge {quote(time)}"
     else:
         same_day = (
             f"UpdateTime gt {quote(time)} or "
-            f"(UpdateTime eq {quote(time)} and {key_field} gt {quote(since.key)})"
+            f"(UpdateTime eq {quote(time)} and {key_field} gt {key})"
         )
     return f"UpdateDate gt {quote(date)} or (UpdateDate eq {quote(date)} and ({same_day}))"
 

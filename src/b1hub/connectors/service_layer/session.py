@@ -18,6 +18,7 @@ from b1hub.connectors.counters import ClientCounters
 from b1hub.connectors.retry import TransientError
 from b1hub.connectors.service_layer.errors import response_error
 from b1hub.connectors.service_layer.settings import ServiceLayerConnection
+from b1hub.connectors.transport_errors import explain_transport_error
 
 
 class AuthenticationFailed(Exception):
@@ -75,7 +76,8 @@ class SessionManager:
             response = self._http.post(url, content=orjson.dumps(body),
                                        headers={"Content-Type": "application/json"})
         except httpx.TransportError as exc:
-            raise TransientError(f"login failed: {type(exc).__name__}") from None
+            why = explain_transport_error(exc, url, self._conn.ca_cert)
+            raise TransientError(f"Service Layer login failed: {why}") from None
         self._counters.request("login", billable=False, sent=0, received=len(response.content))
         if response.status_code != 200:
             error = response_error(response)
