@@ -21,6 +21,8 @@ from b1hub.sandbox.process import SandboxProcess
 from b1hub.store.repositories import SALESFORCE_CONNECTOR, SelectionEntry
 
 ACCOUNT_TYPE = "Customer - Direct"
+PERSON = "jane.carter@b1hub.sandbox"
+"""A seeded sales rep: edits made as her are people's edits, not the integration user's."""
 SAP_BP_FIELDS = ["CardCode", "CardName", "CardType", "GroupCode", "Phone1", "EmailAddress",
                  "BPAddresses", "U_B1H_SFID", "U_B1H_SYNCED", "U_B1H_STATUS"]
 
@@ -70,10 +72,8 @@ class World:
         return self.sap_rows("BusinessPartners", f"U_B1H_SFID eq '{sf_id}'", SAP_BP_FIELDS)
 
     def salesforce_user(self) -> SalesforceClient:
-        """A client that edits Salesforce as a person would (not tagged ``client=b1hub``)."""
-        conn = SalesforceConnection.from_sandbox_file(self.sandbox_file,
-                                                      call_options_client="tester")
-        return SalesforceClient(conn)
+        """A client that edits Salesforce as a person would: another user than the hub's."""
+        return SalesforceClient(person_connection(self.sandbox_file))
 
     def create_account(self, values: dict[str, Any]) -> str:
         with self.salesforce_user() as sf:
@@ -90,6 +90,12 @@ class World:
         with self.hub.service_layer() as sl:
             outcome = sl.update("BusinessPartners", code, values)
         assert isinstance(outcome, Success), outcome
+
+
+def person_connection(sandbox_file: Path) -> SalesforceConnection:
+    """Logged in as :data:`PERSON` (JWT bearer; the password flow only knows the hub's user)."""
+    return SalesforceConnection.from_sandbox_file(
+        sandbox_file, auth_flow="jwt_bearer", username=PERSON, call_options_client="tester")
 
 
 def data_writes(routes: dict[str, int]) -> dict[str, int]:

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 from e2e_world import ACCOUNT_TYPE, World, data_writes
 
-from b1hub.store.types import ConflictPolicy, InitStatus, RunStatus
+from b1hub.store.models import RecordOutcome
+from b1hub.store.types import ConflictPolicy, Direction, InitStatus, RunStatus
 from b1hub.sync import api
 
 ADDRESS = {
@@ -187,3 +188,62 @@ def test_review_policy_holds_the_conflict_and_writes_neither_side(
         assert conflict.sf_version["phone"] == "+1-555-030-0002"
         [held] = [o for o in repos.outcomes.open_errors("account") if o.sap_key == code]
         assert "held for review" in (held.error_message or "")
+
+
+def _open_errors_of(world: World, code: str, sf_id: str) -> list[RecordOutcome]:
+    with world.hub.repos() as repos:
+        return [o for o in repos.outcomes.open_errors("account")
+                if o.sap_key == code or o.sf_id == sf_id]
+
+
+def _rejected_phone_settled_with_a_sap_edit(world: World, index: int) -> tuple[str, str, int]:
+    """A Salesforce phone SAP rejects, edited while SAP changed the same partner: the SAP
+    pass settles the pair and stores the error under the SAP record."""
+    code, sf_id = _linked_pair(world, index)
+    api.run_object(world.hub, "account")
+    world.edit_partner(code, {"Fax": f"+1-555-066-00{index:02d}"})
+    world.edit_account(sf_id, {"Phone": "+1 555 0100 0200 0300 0400"})
+    summary = api.run_object(world.hub, "account")
+    assert (summary.status, summary.failed) == (RunStatus.SUCCEEDED, 1), summary
+    [error] = _open_errors_of(world, code, sf_id)
+    assert (error.direction, error.sap_key, error.sf_id) == (
+        Direction.SAP_TO_SALESFORCE, code, sf_id)
+    assert "Phone1" in (error.error_message or "") and "too long" in (error.error_message or "")
+    return code, sf_id, error.id
+
+
+def test_retry_of_a_rejected_salesforce_edit_of_a_linked_pair_writes_the_fix_to_sap(
+    initialized: World,
+) -> None:
+    """Regression: the retry read only the SAP side, merged it with the base and wrote
+    nothing (updated 0, the error left open)."""
+    world = initialized
+    code, sf_id, error_id = _rejected_phone_settled_with_a_sap_edit(world, 8)
+    world.edit_account(sf_id, {"Phone": "+1 555 0108"})
+
+    retried = api.retry_errors(world.hub, outcome_ids=[error_id])
+    assert [(s.status, s.updated, s.failed) for s in retried] == [
+        (RunStatus.SUCCEEDED, 1, 0)], retried
+    assert _phones(world, code, sf_id) == ("+1 555 0108", "+1 555 0108")
+    assert _open_errors_of(world, code, sf_id) == []
+
+
+def test_retry_of_an_edit_set_back_to_the_synced_value_closes_the_error(
+    initialized: World,
+) -> None:
+    """Nothing is left to write once the Salesforce edit is undone: the retry finds the
+    pair in sync and closes the error (counted as skipped) without writing."""
+    world = initialized
+    code, sf_id = _linked_pair(world, 9)
+    synced_phone, _ = _phones(world, code, sf_id)
+    code, sf_id, error_id = _rejected_phone_settled_with_a_sap_edit(world, 9)
+    world.edit_account(sf_id, {"Phone": synced_phone})
+    world.reset_counters()
+
+    retried = api.retry_errors(world.hub, outcome_ids=[error_id])
+    assert [(s.status, s.updated, s.skipped, s.failed) for s in retried] == [
+        (RunStatus.SUCCEEDED, 0, 1, 0)], retried
+    sl, sf = world.counters()
+    assert data_writes(sl) == {} and data_writes(sf) == {}, (sl, sf)
+    assert _phones(world, code, sf_id) == (synced_phone, synced_phone)
+    assert _open_errors_of(world, code, sf_id) == []

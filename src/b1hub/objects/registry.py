@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from b1hub.objects.account import ACCOUNT
+from b1hub.objects.contact import CONTACT
+from b1hub.objects.lead import LEAD
+from b1hub.objects.opportunity import OPPORTUNITY
+from b1hub.objects.order import ORDER
 from b1hub.objects.product import PRODUCT
+from b1hub.objects.quotation import QUOTATION
 from b1hub.objects.spec import ObjectSpec, canonical_object_name
 
-REGISTRY: dict[str, ObjectSpec] = {spec.name: spec for spec in (ACCOUNT, PRODUCT)}
+REGISTRY: dict[str, ObjectSpec] = {spec.name: spec for spec in (
+    ACCOUNT, PRODUCT, CONTACT, LEAD, OPPORTUNITY, QUOTATION, ORDER)}
 """Insertion order is the dependency order ``run_all`` follows."""
 
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from b1hub.mapping.fields import Direction, ObjectMap
 
+if TYPE_CHECKING:
+    from b1hub.sync.context import RunContext
+
 Prepare = Callable[[dict[str, Any]], dict[str, Any]]
+Passes = Callable[["RunContext", Direction, "set[str] | None", "set[str] | None"], None]
+"""A run of both directions for objects the generic passes do not fit: (context, the
+object's configured direction, SAP keys and Salesforce Ids to retry or None)."""
 
 
 def _unchanged(record: dict[str, Any]) -> dict[str, Any]:
@@ -34,6 +40,7 @@ class ObjectSpec:
     sap_filter: str | None = None
     prepare_sap: Prepare = field(default=_unchanged)
     requires_initialization: bool = True
+    passes: Passes | None = None
 
 
 ALIASES: dict[str, str] = {

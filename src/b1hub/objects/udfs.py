@@ -17,7 +17,8 @@ SYNCED = "U_B1H_SYNCED"
 STATUS = "U_B1H_STATUS"
 
 UDF_SIZES: dict[str, int] = {"B1H_SFID": 18, "B1H_SYNCED": 25, "B1H_STATUS": 254}
-UDF_TABLES: dict[str, str] = {"BusinessPartners": "OCRD", "Items": "OITM"}
+UDF_TABLES: dict[str, str] = {"BusinessPartners": "OCRD", "Items": "OITM",
+                               "SalesOpportunities": "OOPR"}
 UDF_DESCRIPTIONS = {
     "B1H_SFID": "Salesforce Id", "B1H_SYNCED": "Last sync (UTC)", "B1H_STATUS": "Sync status",
 }
@@ -38,8 +39,13 @@ def udf_definitions() -> list[dict[str, Any]]:
 
 
 def check_udfs(client: ServiceLayerClient, entity: str) -> None:
-    """Raise MissingUdfs when ``entity`` lacks the hub's UDFs (one GET of one row)."""
-    table = UDF_TABLES[entity]
+    """Raise MissingUdfs when ``entity`` lacks the hub's UDFs (one GET of one row).
+
+    Entities the hub keeps no UDFs on (documents carry the Salesforce Id in NumAtCard)
+    need none."""
+    table = UDF_TABLES.get(entity)
+    if table is None:
+        return
     found: set[str] = set()
     for page in client.iter_pages("UserFieldsMD", select=["Name", "TableName"],
                                   filter=f"TableName eq '{table}'"):

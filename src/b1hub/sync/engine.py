@@ -9,6 +9,7 @@ quiet.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 
 from b1hub.hub import Hub
@@ -18,6 +19,7 @@ from b1hub.objects.registry import dependency_order, get_spec
 from b1hub.objects.spec import ObjectSpec
 from b1hub.runner.locks import object_lock
 from b1hub.store.repositories import SALESFORCE_CONNECTOR
+from b1hub.store.repositories.runs import ACTIVE
 from b1hub.store.types import ObjectDirection, RunStatus, RunTrigger
 from b1hub.sync.api import NotActivated, NotInitialized, ProgressCallback, RunSummary
 from b1hub.sync.context import Paused, RunContext
@@ -25,6 +27,7 @@ from b1hub.sync.sap_pass import run_sap_pass
 from b1hub.sync.sf_pass import SfRead, run_sf_pass
 
 RESUME = "the next run resumes from the checkpoint"
+log = logging.getLogger(__name__)
 
 
 def check_allowed(hub: Hub, spec: ObjectSpec, *, initializing: bool = False) -> None:
@@ -53,7 +56,8 @@ def run_every(
     summaries = []
     for spec in dependency_order():
         with hub.repos() as repos:
-            ready = repos.objects.is_initialized(spec.name)
+            ready = not spec.requires_initialization or repos.objects.is_initialized(
+                spec.name)
         if ready:
             summaries.append(run_one(hub, spec.name, trigger=trigger, run_id=None,
                                      progress=progress))
@@ -65,11 +69,27 @@ def execute(
     progress: ProgressCallback | None, sap_keys: set[str] | None = None,
     sf_ids: set[str] | None = None,
 ) -> RunSummary:
-    """Run the passes of ``spec`` (only the given records when retrying) and finish the run."""
+    """Run the passes of ``spec`` (only the given records when retrying) and finish the run.
+
+    An unexpected exception (a bug, the store failing) still finishes the run, as failed
+    with the reason, before it propagates: a run never stays "running" behind it.
+    """
     with hub.repos() as repos:
         if run_id is None:
             run_id = repos.runs.create(spec.name, trigger).id
         repos.runs.start(run_id)
+    try:
+        return _run_started(hub, spec, run_id, progress, sap_keys, sf_ids)
+    except Exception as exc:
+        _fail_unexpected(hub, run_id, exc)
+        raise
+
+
+def _run_started(
+    hub: Hub, spec: ObjectSpec, run_id: int, progress: ProgressCallback | None,
+    sap_keys: set[str] | None, sf_ids: set[str] | None,
+) -> RunSummary:
+    with hub.repos() as repos:
         settings = repos.settings.get()
         spec = effective_spec(repos, spec)
         row = repos.objects.ensure(spec.name, spec.direction)
@@ -90,15 +110,32 @@ def execute(
     return _finish(hub, ctx, status, message, sap_calls, sf_calls)
 
 
+def _fail_unexpected(hub: Hub, run_id: int, exc: Exception) -> None:
+    log.exception("run %s failed unexpectedly", run_id)
+    try:
+        with hub.repos() as repos:
+            run = repos.runs.get(run_id)
+            if run is not None and run.status in ACTIVE:
+                repos.runs.finish(run_id, RunStatus.FAILED,
+                                  f"failed: {type(exc).__name__}: {exc}; {RESUME}")
+    except Exception:  # the store itself is down: the runner's recovery fails it later
+        log.exception("could not record the failure of run %s", run_id)
+
+
 def _passes(
     ctx: RunContext, direction: ObjectDirection, sap_keys: set[str] | None,
     sf_ids: set[str] | None,
 ) -> None:
+    if ctx.spec.passes is not None:
+        ctx.spec.passes(ctx, direction, sap_keys, sf_ids)
+        return
     retrying = sap_keys is not None or sf_ids is not None
     to_sf = direction in (ObjectDirection.BOTH, ObjectDirection.SAP_TO_SALESFORCE)
     to_sap = ctx.spec.direction is ObjectDirection.BOTH and direction in (
         ObjectDirection.BOTH, ObjectDirection.SALESFORCE_TO_SAP)
     sf_read = SfRead(ctx) if to_sap else None
+    if sf_read is not None and sap_keys:
+        sf_ids = set(sf_ids or ()) | _paired_sf_ids(ctx, sap_keys)
     if sf_read is not None and (not retrying or sf_ids):
         sf_read.read(sf_ids if retrying else None)
     if to_sf and (not retrying or sap_keys):
@@ -109,6 +146,17 @@ def _passes(
     if to_sf and ctx.sap_written and not retrying:
         ctx.sap_written = 0
         run_sap_pass(ctx, {})
+
+
+def _paired_sf_ids(ctx: RunContext, sap_keys: set[str]) -> set[str]:
+    """The Salesforce side of each retried linked SAP record, read again with it.
+
+    The SAP pass settles a pair changed on both sides, so the error of a Salesforce edit
+    that SAP rejected can be stored under the SAP record; retried without its Salesforce
+    side, the merge would see only SAP's unchanged values and write nothing.
+    """
+    with ctx.hub.repos() as repos:
+        return {link.sf_id for link in repos.links.by_sap_keys(ctx.spec.name, sap_keys).values()}
 
 
 def _finish(

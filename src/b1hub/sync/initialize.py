@@ -48,7 +48,9 @@ def initialize_object(
         with hub.repos() as repos:
             repos.objects.start_initialization(spec.name)
         try:
-            linked, held = _link_existing(hub, spec, progress)
+            # objects with their own passes match unlinked records on their first run
+            linked, held = (_link_existing(hub, spec, progress) if spec.name in MATCH_FIELDS
+                            else (0, 0))
             summary = execute(hub, spec, trigger=RunTrigger.INITIALIZATION, run_id=None,
                               progress=progress)
         except Exception as exc:

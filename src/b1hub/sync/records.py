@@ -6,13 +6,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from b1hub.mapping.fields import FieldError
 from b1hub.objects import udfs
 from b1hub.objects.spec import ObjectSpec
 from b1hub.store.repositories import Repositories
-from b1hub.store.types import Direction, OutcomeStatus
+from b1hub.store.repositories.outcomes import OutcomeIn
+from b1hub.store.types import Direction, OutcomeAction, OutcomeStatus
+from b1hub.sync import messages
 from b1hub.sync.checkpoint import Position
 
 LABELS = {"Account": "Account", "Product2": "Product"}
+TYPE = "__type"
+"""Key in a link's merge base: the Account Type last written to Salesforce."""
 STAMP_GRANULARITY = dt.timedelta(seconds=1)
 """Both sources stamp changes to the second (SAP UpdateTime; SystemModstamp as read)."""
 
@@ -32,6 +37,26 @@ class SfChange:
 
 def label_of(spec: ObjectSpec) -> str:
     return LABELS.get(spec.salesforce_object, spec.salesforce_object)
+
+
+def unmapped_change(spec: ObjectSpec, change: SfChange, sap_key: str | None) -> OutcomeIn:
+    """The stored error of a Salesforce change whose values could not all be mapped."""
+    return mapping_error(spec, Direction.SALESFORCE_TO_SAP, change.raw.get("Name"),
+                         change.errors, sap_key=sap_key, sf_id=change.key)
+
+
+def mapping_error(
+    spec: ObjectSpec, direction: Direction, name: str | None, errors: list[FieldError], *,
+    sap_key: str | None, sf_id: str | None,
+) -> OutcomeIn:
+    """A record error naming the record, each field, its value and why it cannot map."""
+    source = "Salesforce" if direction is Direction.SALESFORCE_TO_SAP else "SAP"
+    key = sf_id if direction is Direction.SALESFORCE_TO_SAP else sap_key
+    record = messages.describe(label_of(spec), name, source, key or "")
+    return OutcomeIn(spec.name, direction, OutcomeAction.ERROR, OutcomeStatus.FAILED,
+                     sap_key=sap_key, sf_id=sf_id,
+                     error_message=messages.unmapped(record, source, errors),
+                     error_fields=[e.field for e in errors])
 
 
 def now_iso() -> str:

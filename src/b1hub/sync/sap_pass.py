@@ -12,12 +12,13 @@ from typing import Any
 
 from b1hub.connectors.base import Checkpoint, WriteRecord
 from b1hub.connectors.service_layer.reading import record_checkpoint
+from b1hub.mapping.fields import Mapped
 from b1hub.objects import udfs
 from b1hub.store.models import Link
 from b1hub.store.repositories import Repositories
 from b1hub.store.repositories.outcomes import OutcomeIn
 from b1hub.store.types import Direction, OutcomeAction, OutcomeStatus
-from b1hub.sync import messages, writer
+from b1hub.sync import addresses, messages, writer
 from b1hub.sync.checkpoint import CheckpointTracker, Position
 from b1hub.sync.context import Paused, RunContext
 from b1hub.sync.hashing import record_hash
@@ -32,12 +33,15 @@ from b1hub.sync.reader import (
     sap_clock,
 )
 from b1hub.sync.records import (
+    TYPE,
     OpenRecords,
     SfChange,
     label_of,
+    mapping_error,
     sf_extras,
     sync_stamp,
     unchanged_since,
+    unmapped_change,
 )
 
 DIRECTION = Direction.SAP_TO_SALESFORCE
@@ -59,6 +63,8 @@ class Planned:
     sap_data: dict[str, Any] | None = None
     pair: SfChange | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    account_type: str | None = None
+    """The Account Type sent with this write, if any."""
 
 
 def sap_fields(ctx: RunContext) -> list[str]:
@@ -79,6 +85,8 @@ class Scope:
     clock: Clock
     save: bool
     seen: set[str] = field(default_factory=set)
+    retrying: bool = False
+    """Reading the records of open errors: one found in sync closes its error."""
 
 
 def run_sap_pass(
@@ -97,13 +105,16 @@ def run_sap_pass(
         cursor = repos.checkpoints.load(spec.name, DIRECTION)
         selected = {s.sap_key: s.account_type or "" for s in repos.selections.all(spec.name)}
         open_records = OpenRecords.load(repos, spec.name, DIRECTION)
-        for key in open_records.held:
+        links = repos.links.by_sap_keys(spec.name, selected)
+        for key in open_records.held - set(links):
             selected.pop(key, None)  # ambiguous at initialization: never create it
-        unlinked = set(selected) - set(repos.links.by_sap_keys(spec.name, selected))
+        unlinked = set(selected) - set(links)
+        retyped = {k for k, link in links.items()
+                   if selected.get(k) and (link.base_values or {}).get(TYPE) != selected[k]}
     clock = sap_clock(ctx.settings.time_zone)
     if keys is not None:
         _read_keys(ctx, Scope(selected, {}, sf_changes, CheckpointTracker(None), None, clock,
-                              save=False), keys)
+                              save=False, retrying=True), keys)
         return
     start = read_start(cursor, ctx.overlap, clock)
     tracker = CheckpointTracker(
@@ -118,7 +129,8 @@ def run_sap_pass(
                 repos.checkpoints.save(spec.name, DIRECTION, saved)
     if state.stop is not None:
         raise Paused(state.stop)
-    due = (open_records.waiting | (unlinked - set(open_records.parked))) - scope.seen
+    due = (open_records.waiting
+           | ((unlinked | retyped) - set(open_records.parked) - open_records.held)) - scope.seen
     if due:
         _read_keys(ctx, Scope(selected, {}, sf_changes, CheckpointTracker(None), None, clock,
                               save=False, seen=scope.seen), due)
@@ -172,8 +184,8 @@ def _process(ctx: RunContext, rows: list[tuple[Position, dict[str, Any]]], scope
         for position, raw in rows:
             key = str(raw[spec.sap_key])
             link = links.get(key)
-            if link is None and key not in scope.selected and not raw.get(udfs.SFID):
-                tracker.done(position)
+            if key not in scope.selected:
+                tracker.done(position)  # linked at initialization or unmarked: not synced
                 continue
             if unchanged_since(scope.clock.parse(position.timestamp), scope.parked.get(key)):
                 tracker.done(position)  # failed before and not changed since: stays parked
@@ -220,12 +232,20 @@ def _plan(
 ) -> Planned | None:
     spec = ctx.spec
     if link is None:
-        data = spec.field_map.to_salesforce(values).values
+        data = _converted(ctx, key, None, values, spec.field_map.to_salesforce(values),
+                          outcomes)
+        if data is None:
+            return None
         data.update(sf_extras(spec, key, account_type, create=True))
-        return Planned(key, position, values, None, sf_data=data, raw=raw)
+        return Planned(key, position, values, None, sf_data=data, raw=raw,
+                       account_type=data.get("Type"))
     pair = scope.sf_changes.get(link.sf_id)
     if pair is not None and pair.done:
         pair = None  # settled earlier in this run: its values are stale now
+    if pair is not None and pair.errors:
+        outcomes.append(unmapped_change(spec, pair, link.sap_key))
+        pair.done = True  # parked with its error; SAP's own changes still go out
+        pair = None
     sap_modified = scope.clock.parse(position.timestamp)
     base = {k: v for k, v in (link.base_values or {}).items() if not k.startswith("__")}
     other = pair.values if pair is not None else dict(base)
@@ -241,20 +261,44 @@ def _plan(
             pair.done = True
         return None
     plan = Planned(key, position, result.values, link, pair=pair, raw=raw)
-    if result.to_salesforce or not (link.base_values or {}).get(XREF):
-        plan.sf_data = spec.field_map.to_salesforce(result.to_salesforce).values
+    retype = bool(account_type) and (link.base_values or {}).get(TYPE) != account_type
+    if result.to_salesforce or not (link.base_values or {}).get(XREF) or retype:
+        plan.sf_data = _converted(ctx, key, link, values,
+                                  spec.field_map.to_salesforce(result.to_salesforce), outcomes)
+        if plan.sf_data is None:
+            return None
         plan.sf_data.update(sf_extras(spec, key, None, create=False))
+        if retype:
+            plan.sf_data["Type"] = plan.account_type = account_type
     if result.to_sap or raw.get(udfs.SFID) != link.sf_id:
-        plan.sap_data = spec.field_map.to_sap(result.to_sap).values
+        plan.sap_data = _converted(ctx, key, link, values, spec.field_map.to_sap(result.to_sap),
+                                   outcomes)
+        if plan.sap_data is None:
+            return None
         plan.sap_data.update(sync_stamp(link.sf_id))  # also: cross-reference of a new link
+        addresses.identify(plan.sap_data, raw.get(addresses.COLLECTION))
     prices_due = spec.sap_entity == "Items" and price_changes_due(ctx, raw, link)
     if plan.sf_data is None and plan.sap_data is None and not prices_due:
         if pair is not None:
             pair.done = True
         if result.values != base:
             link.base_values = {**(link.base_values or {}), **result.values}
+        if scope.retrying:
+            outcomes.append(_out(ctx, key, link, OutcomeAction.SKIP, OutcomeStatus.SUCCEEDED))
         return None
     return plan
+
+
+def _converted(
+    ctx: RunContext, key: str, link: Link | None, values: dict[str, Any], mapped: Mapped,
+    outcomes: list[OutcomeIn],
+) -> dict[str, Any] | None:
+    """The write body, or None with a record error when a value cannot be converted."""
+    if not mapped.errors:
+        return mapped.values
+    outcomes.append(mapping_error(ctx.spec, DIRECTION, values.get("name"), mapped.errors,
+                                  sap_key=key, sf_id=link.sf_id if link else None))
+    return None
 
 
 def _write(ctx: RunContext, plans: list[Planned], outcomes: list[OutcomeIn]) -> set[str]:
@@ -336,6 +380,10 @@ def _remember(
         else:
             link = repos.session.merge(p.link)
         values = {**p.values, XREF: True}
+        if p.account_type:
+            values[TYPE] = p.account_type
+        elif link.base_values and TYPE in link.base_values:
+            values[TYPE] = link.base_values[TYPE]
         if "__prices" in p.raw:
             values["__prices"] = p.raw["__prices"]
         elif link.base_values and "__prices" in link.base_values:

@@ -1,7 +1,8 @@
 """Salesforce → SAP (accounts): read changed accounts, update linked partners, create new ones.
 
-Our own writes are excluded from the read (``LastModifiedByClient``, the client name
-the connector sends in ``Sforce-Call-Options``), so they cost nothing on the next run.
+Our own writes are excluded from the read (``LastModifiedById`` is the hub's dedicated
+integration user, see :mod:`b1hub.sync.echo`), so they cost nothing on the next run; edits
+made by people logged in as that user are therefore not seen.
 A new partner is created only after looking for one already carrying the account's Id
 in ``U_B1H_SFID``: a create retried after a crash links that partner instead of
 making a second one.
@@ -14,10 +15,10 @@ from typing import Any
 
 from b1hub.connectors.base import WriteRecord
 from b1hub.objects import udfs
-from b1hub.objects.account import BILL, SHIP
+from b1hub.store.repositories import SelectionEntry
 from b1hub.store.repositories.outcomes import OutcomeIn
 from b1hub.store.types import Direction, OutcomeAction, OutcomeStatus
-from b1hub.sync import messages, writer
+from b1hub.sync import addresses, echo, messages, writer
 from b1hub.sync.checkpoint import CheckpointTracker, Position, parse_utc
 from b1hub.sync.codes import CodeSeries
 from b1hub.sync.context import Paused, RunContext
@@ -30,11 +31,18 @@ from b1hub.sync.reader import (
     read_start,
     salesforce_clock,
 )
-from b1hub.sync.records import OpenRecords, SfChange, label_of, sync_stamp, unchanged_since
+from b1hub.sync.records import (
+    TYPE,
+    OpenRecords,
+    SfChange,
+    label_of,
+    sync_stamp,
+    unchanged_since,
+    unmapped_change,
+)
 
 DIRECTION = Direction.SALESFORCE_TO_SAP
 CHUNK = 200
-CLIENT = "b1hub"
 DUPLICATE = "-10"
 
 
@@ -61,12 +69,12 @@ class SfRead:
         wanted = f"{spec.salesforce_external_id} != null"
         if types:
             wanted = f"(Type IN ({types}) OR {wanted})"
-        return f"LastModifiedByClient != '{CLIENT}' AND {wanted}"
+        return f"{echo.not_ours(self.ctx)} AND {wanted}"
 
     def read(self, ids: set[str] | None = None) -> None:
         spec = self.ctx.spec
         fields = [*spec.field_map.salesforce_select(), spec.salesforce_external_id, "Type",
-                  "LastModifiedById", "LastModifiedByClient"]
+                  echo.USER_FIELD]
         where = self.where()
         start = read_start(self.cursor, self.ctx.overlap, salesforce_clock())
         if ids is not None:
@@ -113,17 +121,14 @@ def _process(ctx: RunContext, read: SfRead, chunk: list[SfChange], *, save: bool
         for change in chunk:
             link = links.get(change.key)
             raw = change.raw
-            record = messages.describe(label_of(spec), raw.get("Name"), "Salesforce",
-                                       change.key)
             if not read.retrying and unchanged_since(change.modified,
                                                      read.open_records.parked.get(change.key)):
                 change.done = True  # failed before and not changed since: stays parked
                 continue
+            if not change.errors:  # a value read fine may still not convert for SAP
+                change.errors = spec.field_map.to_sap(change.values).errors
             if change.errors:
-                outcomes.append(_out(spec.name, change.key, link.sap_key if link else None,
-                                     OutcomeAction.ERROR, OutcomeStatus.FAILED,
-                                     messages.unmapped(record, "Salesforce", change.errors),
-                                     fields=[e.field for e in change.errors]))
+                outcomes.append(unmapped_change(spec, change, link.sap_key if link else None))
                 change.done = True
                 continue
             if link is None:
@@ -137,7 +142,7 @@ def _process(ctx: RunContext, read: SfRead, chunk: list[SfChange], *, save: bool
             if raw.get(spec.salesforce_external_id) != link.sap_key:
                 fixes.append(_cross_reference(spec.salesforce_external_id, change.key,
                                               link.sap_key))
-            base = link.base_values or {}
+            base = {k: v for k, v in (link.base_values or {}).items() if not k.startswith("__")}
             result = merge(base, dict(base), change.values, policy=ctx.policy,
                            owners=spec.field_map.owners())
             if result.to_sap:
@@ -146,6 +151,9 @@ def _process(ctx: RunContext, read: SfRead, chunk: list[SfChange], *, save: bool
                 updates.append((change, link, body, result.values))
             else:
                 change.done = True
+                if read.retrying:  # fixed back to what SAP holds: in sync, the error goes
+                    outcomes.append(_out(spec.name, change.key, link.sap_key,
+                                         OutcomeAction.SKIP, OutcomeStatus.SUCCEEDED))
     _write_updates(ctx, updates, outcomes)
     _write_creates(ctx, creates, outcomes)
     if fixes:
@@ -160,7 +168,8 @@ def _process(ctx: RunContext, read: SfRead, chunk: list[SfChange], *, save: bool
             if change.done and not any(o.sf_id == change.key and o.status is
                                        OutcomeStatus.FAILED for o in outcomes):
                 link = repos.session.merge(link)
-                link.base_values = values
+                kept = {k: v for k, v in (link.base_values or {}).items() if k.startswith("__")}
+                link.base_values = {**kept, **values}
                 repos.links.record_sync(link, sap_hash=record_hash(values),
                                         sf_hash=record_hash(values))
         if save:
@@ -178,6 +187,11 @@ def _write_updates(
     outcomes: list[OutcomeIn],
 ) -> None:
     spec = ctx.spec
+    with_addresses = [link.sap_key for _, link, body, _ in updates
+                      if addresses.needs_addresses(body)]
+    current = addresses.current_addresses(ctx, with_addresses) if with_addresses else {}
+    for _, link, body, _ in updates:
+        addresses.identify(body, current.get(link.sap_key))
     records = [WriteRecord(c.key, body, link.sap_key) for c, link, body, _ in updates]
     results = writer.to_sap(ctx, spec.sap_entity, "update", records)
     for change, link, body, _ in updates:
@@ -219,9 +233,7 @@ def new_partner(ctx: RunContext, change: SfChange, code: str) -> dict[str, Any]:
         body["GroupCode"] = ctx.settings.default_customer_group
     if change.values.get("currency"):
         body["Currency"] = change.values["currency"]
-    names = {BILL.split("=")[1].rstrip("]"): "Bill To", SHIP.split("=")[1].rstrip("]"): "Ship To"}
-    for address in body.get("BPAddresses", []):
-        address.setdefault("AddressName", names.get(address.get("AddressType"), "Main"))
+    addresses.identify(body, None)
     return body
 
 
@@ -265,7 +277,10 @@ def _write_creates(ctx: RunContext, creates: list[SfChange], outcomes: list[Outc
                 code = codes[change.key]
                 values = {**change.values, "account_number": code}
                 link = repos.links.insert_or_get(spec.name, code, change.key, synced_at=now).link
-                link.base_values = values
+                link.base_values = {**values, TYPE: change.raw.get("Type")}
+                # a customer made from Salesforce is marked, so SAP edits flow back to it
+                repos.selections.mark(spec.name, [SelectionEntry(
+                    code, change.raw.get("Type"), change.raw.get("Name"))])
                 repos.links.record_sync(link, sap_hash=record_hash(values),
                                         sf_hash=record_hash(values), synced_at=now)
                 change.done = True
