@@ -38,7 +38,8 @@ def connected_own(own_sandbox: SandboxProcess) -> dict[str, Any]:
 
 
 def hub_udfs(sap: ServiceLayer) -> list[tuple[str, str, int, str]]:
-    rows = sap.all("UserFieldsMD", **{"$filter": "TableName eq 'OCRD' or TableName eq 'OITM'"})
+    rows = sap.all("UserFieldsMD", **{"$filter": "TableName eq 'OCRD' or TableName eq 'OITM' "
+                                                 "or TableName eq 'OOPR'"})
     return sorted((r["TableName"], r["Name"], r["Size"], r["Description"]) for r in rows
                   if r["Name"] in HUB_UDFS)
 
@@ -73,9 +74,10 @@ def test_activate_creates_udfs_seeds_settings_and_is_idempotent(
     connected_own: dict[str, Any], sap: ServiceLayer
 ) -> None:
     first = ok_json("activate")
-    assert first["udfs_created"] == [f"{t}.U_{n}" for t in ("OCRD", "OITM") for n in HUB_UDFS]
+    tables = ("OCRD", "OITM", "OOPR")
+    assert first["udfs_created"] == [f"{t}.U_{n}" for t in tables for n in HUB_UDFS]
     assert hub_udfs(sap) == sorted(
-        (t, n, s, d) for t in ("OCRD", "OITM") for n, s, d in (
+        (t, n, s, d) for t in tables for n, s, d in (
             ("B1H_SFID", 18, "Salesforce Id"), ("B1H_SYNCED", 25, "Last sync (UTC)"),
             ("B1H_STATUS", 254, "Sync status")))
     partner = sap.http.get("BusinessPartners('C000001')").json()
@@ -92,7 +94,7 @@ def test_activate_creates_udfs_seeds_settings_and_is_idempotent(
     ok("settings", "set", "default_customer_group", "103")
     again = ok_json("activate")
     assert again["udfs_created"] == []
-    assert len(again["udfs_existing"]) == 6
+    assert len(again["udfs_existing"]) == 9
     assert len(sap.all("UserFieldsMD")) == count
     assert ok_json("settings", "show")["default_customer_group"] == 103
     assert "default_customer_group" not in again["settings_seeded"]

@@ -90,9 +90,10 @@ def sap(sandbox: SandboxProcess) -> Iterator[ServiceLayer]:
 
 
 def person(sandbox: SandboxProcess) -> SalesforceClient:
-    """Salesforce edited as a user would (not tagged as the hub's own writes)."""
-    conn = SalesforceConnection.from_sandbox_file(sandbox.data_dir / "sandbox.json",
-                                                  call_options_client="tester")
+    """Salesforce edited as a person would: a sales rep, not the hub's integration user."""
+    conn = SalesforceConnection.from_sandbox_file(
+        sandbox.data_dir / "sandbox.json", auth_flow="jwt_bearer",
+        username="jane.carter@b1hub.sandbox", call_options_client="tester")
     return SalesforceClient(conn)
 
 

@@ -39,7 +39,7 @@ def admin_headers(hub: Hub) -> dict[str, str]:
 def api_schema(app: FastAPI, admin_headers: dict[str, str]) -> Iterator[Any]:
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app,
                                             headers=admin_headers)
-    yield schema.exclude(tag="remote")
+    yield schema
 
 
 def test_schema_is_served_only_with_authentication(app: FastAPI,
@@ -56,7 +56,9 @@ def test_schema_is_served_only_with_authentication(app: FastAPI,
         "bearer": {"type": "http", "scheme": "bearer"}}
 
 
-lazy = schemathesis.pytest.from_fixture("api_schema")
+# The filter goes on the lazy schema: a filter applied inside the fixture is not seen by
+# the parametrization, which then fuzzed the remote operations too.
+lazy = schemathesis.pytest.from_fixture("api_schema").exclude(tag="remote")
 
 
 @lazy.parametrize()

@@ -20,7 +20,7 @@ from .support import issue_token, login
 OPEN = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/login"), ("POST", "/login")}
 SAMPLE = {"object_name": "account", "system": "sap", "kind": "customers", "run_id": "1",
           "outcome_id": "1", "user_id": "1", "token_id": "1", "number": "1",
-          "key": "C000001"}
+          "key": "C000001", "conflict_id": "1", "map_name": "countries"}
 PARAM = re.compile(r"{(\w+)}")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -20,7 +20,7 @@ from .support import issue_token
 
 SAMPLE = {"object_name": "account", "system": "sap", "kind": "customers", "run_id": "1",
           "outcome_id": "1", "user_id": "1", "token_id": "1", "number": "1",
-          "key": "C000001"}
+          "key": "C000001", "conflict_id": "1", "map_name": "countries"}
 
 
 def _get_routes(app: FastAPI) -> list[str]:

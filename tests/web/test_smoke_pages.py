@@ -9,6 +9,7 @@ from b1hub.store.types import Role
 
 PAGES = ["/", "/connections", "/settings", "/initialization", "/selection/customers",
          "/selection/items", "/schedules", "/price-lists", "/runs", "/errors", "/tokens",
+         "/mappings/account", "/mappings/product", "/udfs/account", "/value-maps", "/link-tool",
          ]
 
 
@@ -32,3 +33,16 @@ def test_admin_pages(clients: dict[Role, tuple[TestClient, str]], path: str) -> 
     assert clients[Role.ADMIN][0].get(path).status_code == 200
     assert clients[Role.OPERATOR][0].get(path).status_code == 403
     assert clients[Role.VIEWER][0].get(path).status_code == 403
+
+
+def test_mapping_pages_of_every_registered_object(
+    clients: dict[Role, tuple[TestClient, str]]
+) -> None:
+    """Objects added without a field catalogue still show their pages (and refuse edits)."""
+    from b1hub.objects.registry import REGISTRY
+
+    client, _ = clients[Role.VIEWER]
+    for name in REGISTRY:
+        for page in ("/mappings/", "/udfs/"):
+            response = client.get(page + name)
+            assert response.status_code == 200, (page, name)

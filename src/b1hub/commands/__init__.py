@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import typer
 
 
@@ -21,3 +23,4 @@ def register_all(app: typer.Typer) -> None:
     register_runner(app)
     register_web(app)
     mapping.register(app)
+    app.add_typer(import_module("b1hub.commands.conflicts").app, name="conflicts")

@@ -74,17 +74,13 @@ def _apply(request: MappingRequest, integration: str, as_json: bool) -> None:
 def mapping_show(object_: ObjectArg, integration: IntegrationOption = "default",
                  as_json: JsonOption = False) -> None:
     """The object's field table: defaults with the user's changes (source default|user)."""
-    from b1hub.mapping.store import shown_rows
+    from b1hub.mapping.store import current_version, shown_rows
     from b1hub.objects.registry import get_spec
-    from b1hub.store.repositories.mappings import FIELDS
 
     spec = get_spec(object_name(object_))
     with open_hub(integration) as hub, hub.repos() as repos:
         rows = [asdict(r) for r in shown_rows(repos, spec)]
-        current = repos.mappings.current(FIELDS, spec.name)
-        version: dict[str, Any] = {"version": 0, "by": None, "at": None} if current is None \
-            else {"version": current.version, "by": current.created_by,
-                  "at": current.created_at}
+        version = asdict(current_version(repos, spec.name))
     if as_json:
         print_json({"object": spec.name, **version, "fields": rows})
         return
@@ -199,46 +195,30 @@ def udf_retrieve(integration: IntegrationOption = "default", as_json: JsonOption
 @command
 def udf_list(integration: IntegrationOption = "default", as_json: JsonOption = False) -> None:
     """The retrieved custom fields of both systems, with what each is mapped to."""
-    from b1hub.mapping.store import user_fields
-    from b1hub.objects.registry import REGISTRY
+    from b1hub.mapping.store import custom_field_rows
 
     with open_hub(integration) as hub, hub.repos() as repos:
-        mapped: dict[str, list[str]] = {}
-        for spec in REGISTRY.values():
-            for f in user_fields(repos, spec.name):
-                label = f"{spec.name}: {f.sap} <-> {f.salesforce}"
-                for side in (f.sap or "", f.salesforce or ""):
-                    mapped.setdefault(side.rsplit(".", 1)[-1], []).append(label)
-        rows: list[dict[str, Any]] = [{"system": c.system, "table": c.table, "name": c.name,
-                 "definition": c.definition, "mapped": mapped.get(c.name, []),
-                 "retrieved_at": c.retrieved_at} for c in repos.custom_fields.all()]
+        rows = [asdict(c) for c in custom_field_rows(repos)]
     if as_json:
         print_json(rows)
         return
+    from b1hub.mapping.udfs import definition_text
+
     if not rows:
         console.print("nothing retrieved yet: run `b1hub udf retrieve`", markup=False)
         return
     print_table(f"{len(rows)} custom fields", ["system", "table", "field", "type", "mapped"], [
-        (r["system"], r["table"], r["name"], _type_text(r["system"], r["definition"]),
+        (r["system"], r["table"], r["name"], definition_text(r["system"], r["definition"]),
          "; ".join(r["mapped"])) for r in rows])
 
 
-def _type_text(system: str, d: dict[str, Any]) -> str:
-    if system == "sap":
-        values = ",".join(str(v.get("Value")) for v in d.get("ValidValuesMD") or [])
-        text = f"{d.get('Type')} {d.get('SubType') or ''} size {d.get('Size')}"
-        return text + (f" values {values}" if values else "")
-    return f"{d.get('type')} length {d.get('length')} scale {d.get('scale')}"
-
-
 def _udf_path(udf: str, address: str | None) -> str:
-    name = udf if udf.startswith("U_") else f"U_{udf}"
-    if address is None:
-        return name
-    kinds = {"bill": "bo_BillTo", "ship": "bo_ShipTo"}
-    if address not in kinds:
-        fail("--address takes bill or ship")
-    return f"BPAddresses[AddressType={kinds[address]}].{name}"
+    from b1hub.mapping.udfs import udf_path
+
+    try:
+        return udf_path(udf, address)
+    except ValueError as exc:
+        fail(f"--{exc}")
 
 
 @udf_app.command("map")
@@ -324,14 +304,9 @@ def link_upload(
 
 
 def _print_upload(report: UploadReport, as_json: bool) -> None:
-    summary = {s: report.count(s) for s in ("linked", "unchanged", "skipped", "invalid",
-                                            "valid")}
+    summary = report.summary()
     if as_json:
-        print_json({"object": report.object, "applied": report.applied, **summary,
-                    "rows": [{"row": r.row, "salesforce_id": r.sf_id, "sap_key": r.sap_key,
-                              "status": r.status,
-                              "problems": [{"code": c, "reason": t} for c, t in r.problems]}
-                             for r in report.rows if r.status != "skipped"]})
+        print_json(report.to_json())
         return
     if report.invalid:
         print_table(f"{len(report.invalid)} invalid rows", ["row", "Salesforce Id", "SAP key",

@@ -36,6 +36,7 @@ OBJECT_TABLES: dict[str, ObjectTables] = {
     "product": ObjectTables("Items", "OITM", None, "Product2"),
     "quotation": ObjectTables("Quotations", "OQUT", None, "Quote"),
     "order": ObjectTables("Orders", "ORDR", None, "Order"),
+    "opportunity": ObjectTables("SalesOpportunities", "OOPR", None, "Opportunity"),
 }
 SAP_UDF_TABLES = ("OCRD", "CRD1", "OCPR", "OITM", "OQUT", "ORDR")
 SALESFORCE_OBJECTS = ("Account", "Contact", "Lead", "Product2", "Quote", "Order")
@@ -150,11 +151,18 @@ _DOCUMENT: dict[str, tuple[str, int | None]] = {
     "DocDueDate": (DATE, None), "TaxDate": (DATE, None), "DocTotal": (FLOAT, None),
     "DocumentStatus": (ENUM, None),
 }
+_OPPORTUNITY: dict[str, tuple[str, int | None]] = {
+    **_alpha(("OpportunityName", 100), ("ProjectCode", 20)), "Remarks": (MEMO, None),
+    "PredictedClosingDate": (DATE, None), "StartDate": (DATE, None),
+    "MaxLocalTotal": (FLOAT, None), "InterestLevel": (NUMERIC, 6), "Source": (NUMERIC, 6),
+    "Territory": (NUMERIC, 6),
+}
 STANDARD_FIELDS: dict[str, dict[str, tuple[str, int | None]]] = {
     "BusinessPartners": _BP, "BPAddresses": _ADDRESS, "ContactEmployees": _CONTACT,
     "Items": _ITEM, "Quotations": _DOCUMENT, "Orders": _DOCUMENT,
+    "SalesOpportunities": _OPPORTUNITY,
 }
-FLOAT_SUBTYPES = {"CreditLimit": "st_Sum", "DocTotal": "st_Sum"}
+FLOAT_SUBTYPES = {"CreditLimit": "st_Sum", "DocTotal": "st_Sum", "MaxLocalTotal": "st_Sum"}
 
 
 def split_path(tables: ObjectTables, path: str) -> tuple[str, str | None, str]:

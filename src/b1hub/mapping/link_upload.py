@@ -68,6 +68,18 @@ class UploadReport:
     def count(self, status: str) -> int:
         return sum(1 for r in self.rows if r.status == status)
 
+    def summary(self) -> dict[str, int]:
+        return {s: self.count(s) for s in ("linked", "unchanged", "skipped", "invalid", "valid")}
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as ``b1hub link upload --json`` and the API give it (rows without a
+        SAP key, which are not part of the upload, left out)."""
+        return {"object": self.object, "applied": self.applied, **self.summary(),
+                "rows": [{"row": r.row, "salesforce_id": r.sf_id, "sap_key": r.sap_key,
+                          "status": r.status,
+                          "problems": [{"code": c, "reason": t} for c, t in r.problems]}
+                         for r in self.rows if r.status != "skipped"]}
+
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from b1hub.mapping import compat
@@ -18,7 +19,7 @@ from b1hub.mapping.fields import FieldMap, ObjectMap
 from b1hub.mapping.transforms import get_transform
 from b1hub.mapping.udfs import sap_field, sf_field
 from b1hub.mapping.values import DEFAULT_VALUE_MAPS, ValueMap
-from b1hub.objects.registry import get_spec
+from b1hub.objects.registry import REGISTRY, get_spec
 from b1hub.objects.spec import ObjectSpec
 from b1hub.store.repositories import Repositories
 from b1hub.store.repositories.mappings import FIELDS, VALUES
@@ -58,6 +59,27 @@ class ShownRow:
     required: bool
     udf: bool
     source: str
+
+
+@dataclass(frozen=True)
+class MapVersion:
+    """The current version of an object's user mappings (0, no author: the defaults)."""
+
+    version: int
+    by: str | None
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class CustomFieldRow:
+    """A retrieved custom field and the mappings that use it (``b1hub udf list``)."""
+
+    system: str
+    table: str
+    name: str
+    definition: dict[str, Any]
+    mapped: list[str]
+    retrieved_at: datetime
 
 
 def _row_to_field(row: dict[str, Any]) -> FieldMap:
@@ -116,6 +138,33 @@ def shown_rows(repos: Repositories, spec: ObjectSpec) -> list[ShownRow]:
                  "user" if f.name in user_names else "default")
         for f in _overlay(spec.field_map.fields, users)
     ]
+
+
+def current_version(repos: Repositories, object_name: str) -> MapVersion:
+    current = repos.mappings.current(FIELDS, object_name)
+    if current is None:
+        return MapVersion(0, None, None)
+    return MapVersion(current.version, current.created_by, current.created_at)
+
+
+def custom_field_rows(repos: Repositories, object_name: str | None = None) -> list[CustomFieldRow]:
+    """The retrieved fields (of one object's tables, when given) with what maps them."""
+    mapped: dict[str, list[str]] = {}
+    for spec in REGISTRY.values():
+        for f in user_fields(repos, spec.name):
+            label = f"{spec.name}: {f.sap} <-> {f.salesforce}"
+            for side in (f.sap or "", f.salesforce or ""):
+                mapped.setdefault(side.rsplit(".", 1)[-1], []).append(label)
+    wanted: set[tuple[str, str | None]] | None = None
+    if object_name is not None:
+        tables = OBJECT_TABLES.get(get_spec(object_name).name)
+        wanted = set() if tables is None else {
+            ("sap", tables.header_table), ("sap", tables.address_table),
+            ("salesforce", tables.sobject)}
+    return [CustomFieldRow(c.system, c.table, c.name, dict(c.definition),
+                           mapped.get(c.name, []), c.retrieved_at)
+            for c in repos.custom_fields.all()
+            if wanted is None or (c.system, c.table) in wanted]
 
 
 def _decimals(repos: Repositories) -> compat.Decimals:

@@ -40,6 +40,12 @@ def bool_to_yes_no(value: Any) -> str | None:
     return None if value is None else ("tYES" if value else "tNO")
 
 
+def sap_currency(value: Any) -> str | None:
+    """A BP currency; SAP's ``##`` ("all currencies") is no single currency to send."""
+    code = text(value)
+    return None if code == "##" else code
+
+
 def sap_date(value: Any) -> str | None:
     """``2026-11-25T00:00:00Z`` (v2) or ``2026-11-25`` (v1) to ``2026-11-25``."""
     out = text(value)
@@ -103,6 +109,7 @@ TRANSFORMS: dict[str, Transform] = {
                   lambda v: None if v is None else not yes_no_to_bool(v),
                   lambda v: bool_to_yes_no(None if v is None else not v),
                   _identity, _identity),
+        Transform("currency", sap_currency, _identity, text, _identity),
         Transform("date", sap_date, _identity, text, _identity),
         Transform("number", number, _identity, number, _identity),
         Transform("integer", integer, _identity, integer, _identity),

@@ -34,6 +34,9 @@ SF_KEEP = ("label", "type", "length", "precision", "scale", "picklistValues", "u
            "createable", "custom", "externalId")
 
 
+ADDRESS_KINDS = {"bill": "bo_BillTo", "ship": "bo_ShipTo"}
+
+
 class UnknownField(ValueError):
     """A field that does not exist on the side it was looked up on."""
 
@@ -135,3 +138,24 @@ def sf_field(hub: Hub, sobject: str, name: str) -> SfField:
         if str(item.get("name", "")).lower() == name.lower():
             return SfField.from_describe(item)
     raise UnknownField(f"Salesforce {sobject} has no field {name!r}")
+
+
+def udf_path(udf: str, address: str | None = None) -> str:
+    """The SAP path of UDF ``udf`` (``U_`` optional) on the header, or on the bill-to or
+    ship-to address when ``address`` is ``bill`` or ``ship``."""
+    name = udf.strip()
+    name = name if name.startswith("U_") else f"U_{name}"
+    if address is None:
+        return name
+    if address not in ADDRESS_KINDS:
+        raise ValueError("address takes bill or ship")
+    return f"BPAddresses[AddressType={ADDRESS_KINDS[address]}].{name}"
+
+
+def definition_text(system: str, d: dict[str, Any]) -> str:
+    """A retrieved field's type as an administrator reads it in either system."""
+    if system == SAP:
+        values = ",".join(str(v.get("Value")) for v in d.get("ValidValuesMD") or [])
+        text = f"{d.get('Type')} {d.get('SubType') or ''} size {d.get('Size')}"
+        return text + (f" values {values}" if values else "")
+    return f"{d.get('type')} length {d.get('length')} scale {d.get('scale')}"

@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from b1hub.hub import Hub
 from b1hub.runner.clock import Clock
 from b1hub.runner.dispatcher import Dispatcher
-from b1hub.runner.execute import RunFunction, engine_run, execute_run
+from b1hub.runner.execute import RunFunction, engine_run, execute_run, executor_name
 from b1hub.runner.locks import ObjectBusy, heartbeat_interval, stale_limit
 from b1hub.store import Store, open_store
 from b1hub.store.models import Integration, Run
@@ -80,7 +80,8 @@ def _register(app: procrastinate.App, store_url: str | None, run: RunFunction) -
         if integration_id is None:
             log.error("job for unknown integration %r dropped", integration)
             return
-        execute_run(Hub(opened, integration, integration_id), run_id, run)
+        execute_run(Hub(opened, integration, integration_id), run_id, run,
+                    worker=executor_name())
 
 
 def worker_app(url: str, run: RunFunction = engine_run) -> procrastinate.App:

@@ -8,6 +8,8 @@ if the engine raises before it could, the run is failed here with the reason. On
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,19 +62,31 @@ def keep_alive(store: Store, run_id: int) -> Iterator[None]:
         thread.join()
 
 
-def execute_run(hub: Hub, run_id: int, run: RunFunction) -> RunStatus | None:
-    """Run the queued run ``run_id``; its final status, or None if it was already final."""
+def executor_name() -> str:
+    """Who executes a run, as recorded in its row: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def execute_run(
+    hub: Hub, run_id: int, run: RunFunction, *, worker: str | None = None
+) -> RunStatus | None:
+    """Run the queued run ``run_id``; its final status, or None if it was already final.
+
+    ``worker`` (when given) is recorded as the run's executor; a run delivered again after
+    its executor died keeps a note of it in its final message.
+    """
     with hub.repos() as repos:
         row = repos.runs.get(run_id)
         if row is None or row.status not in ACTIVE:
             return None
+        values: dict[str, object] = {} if worker is None else {"worker": worker}
+        note = row.message if (row.message or "").startswith(RESUMED) else None
         if row.status is RunStatus.RUNNING:
             # Delivered again after its executor died (procrastinate's stalled-job retry).
-            repos.session.execute(
-                update(Run)
-                .where(Run.id == run_id)
-                .values(status=RunStatus.QUEUED, message=RESUMED)
-            )
+            note = f"{RESUMED} ({row.worker or 'unknown'})"
+            values.update(status=RunStatus.QUEUED, message=note)
+        if values:
+            repos.session.execute(update(Run).where(Run.id == run_id).values(**values))
         object_name, trigger = row.object, row.trigger
     try:
         with keep_alive(hub.store, run_id):
@@ -82,7 +96,19 @@ def execute_run(hub: Hub, run_id: int, run: RunFunction) -> RunStatus | None:
     except Exception as exc:
         log.exception("run %s of %s failed", run_id, object_name)
         return _fail_if_active(hub, run_id, f"{type(exc).__name__}: {exc}")
+    finally:
+        if note is not None:
+            _note_resumed(hub, run_id, note)
     return _fail_if_active(hub, run_id, "the run ended without recording a result")
+
+
+def _note_resumed(hub: Hub, run_id: int, note: str) -> None:
+    """Keep in the finished run's message that it resumed after its first executor died."""
+    with hub.repos() as repos:
+        row = repos.runs.get(run_id)
+        if row is not None and row.status not in ACTIVE and RESUMED not in (row.message or ""):
+            message = f"{note}; {row.message}" if row.message else note
+            repos.session.execute(update(Run).where(Run.id == run_id).values(message=message))
 
 
 def _fail_if_active(hub: Hub, run_id: int, message: str) -> RunStatus:

@@ -36,6 +36,37 @@ class ConflictRepository(ScopedRepository):
         self.session.flush()
         return conflict
 
+    def log_settled(
+        self,
+        object_name: str,
+        sap_key: str,
+        sf_id: str,
+        sap_version: dict[str, Any],
+        sf_version: dict[str, Any],
+        resolution: ConflictResolution,
+        by: str,
+        run_id: int | None = None,
+    ) -> Conflict:
+        """Record a conflict the policy settled on the spot (closed from the start), so
+        every overridden edit can be found in the conflict log."""
+        now = utcnow()
+        conflict = Conflict(
+            integration_id=self.integration_id, object=object_name, sap_key=sap_key,
+            sf_id=sf_id, sap_version=sap_version, sf_version=sf_version, run_id=run_id,
+            status=ConflictStatus.RESOLVED, resolution=resolution, resolved_by=by,
+            resolved_at=now, created_at=now, updated_at=now,
+        )
+        self.session.add(conflict)
+        self.session.flush()
+        return conflict
+
+    def history(self, object_name: str | None = None, *, limit: int = 1000) -> list[Conflict]:
+        """Every conflict, open or settled, newest first."""
+        stmt = select(Conflict).where(Conflict.integration_id == self.integration_id)
+        if object_name is not None:
+            stmt = stmt.where(Conflict.object == object_name)
+        return list(self.session.scalars(stmt.order_by(Conflict.id.desc()).limit(limit)))
+
     def open_for(self, object_name: str, sap_key: str) -> Conflict | None:
         return self.session.scalar(
             select(Conflict).where(

@@ -29,14 +29,12 @@ class RunRepository(ScopedRepository):
         )
 
     def start(self, run_id: int, worker: str | None = None) -> Run:
+        """Mark the run running; ``worker`` None keeps the executor already recorded."""
         run = self._existing(run_id)
         now = utcnow()
-        run.status, run.started_at, run.heartbeat_at, run.worker = (
-            RunStatus.RUNNING,
-            now,
-            now,
-            worker,
-        )
+        run.status, run.started_at, run.heartbeat_at = RunStatus.RUNNING, now, now
+        if worker is not None:
+            run.worker = worker
         self.session.flush()
         return run
 

@@ -55,6 +55,9 @@ class GeneralSettings(BaseModel):
     # New business partners from Salesforce get CardCode prefix + zero-padded number.
     bp_code_prefix: str = "SF"
     bp_code_digits: int = 6
+    # New SAP leads from Salesforce get CardCode lead prefix + zero-padded number.
+    lead_code_prefix: str = "LD"
+    lead_code_digits: int = 6
     # SAP price list number -> Salesforce price book and currency (the Price List tab);
     # each product also gets one Standard Price Book entry per mapped currency.
     price_list_map: dict[str, PriceTarget] = dict(DEFAULT_PRICE_LIST_MAP)
@@ -68,6 +71,16 @@ class GeneralSettings(BaseModel):
     decimals_quantity: int = 3
     decimals_percent: int = 2
     decimals_measure: int = 3
+    # Which Salesforce documents become SAP documents: quotes in these statuses, orders
+    # in these statuses, opportunities at these stages (empty: every stage).
+    quote_statuses: list[str] = ["Approved", "Presented", "Accepted"]
+    order_statuses: list[str] = ["Activated"]
+    opportunity_stages: list[str] = []
+    # For teams without Salesforce Orders: the order object also turns each Closed Won
+    # opportunity with products into one SAP sales order (NumAtCard = opportunity Id).
+    closed_won_creates_order: bool = False
+    # SAP sales employee for opportunities whose owner is not in the sales_persons map.
+    default_sales_person: int = -1
 
     @field_validator("price_list_map", mode="before")
     @classmethod
@@ -83,7 +96,8 @@ class GeneralSettings(BaseModel):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("account_types")
+    @field_validator("account_types", "quote_statuses", "order_statuses",
+                     "opportunity_stages")
     @classmethod
     def _clean_types(cls, value: list[str]) -> list[str]:
         return [item.strip() for item in value if item.strip()]

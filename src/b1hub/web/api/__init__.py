@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from b1hub.web.api import accounts, configuration, operations
+from b1hub.web.api import accounts, configuration, mappings, operations, review
 from b1hub.web.security.principal import Viewer
 
 
@@ -32,6 +32,8 @@ router = APIRouter(responses=ERRORS)
 router.include_router(operations.router)
 router.include_router(configuration.router)
 router.include_router(accounts.router)
+router.include_router(mappings.router)
+router.include_router(review.router)
 
 
 @router.get("/openapi.json", include_in_schema=False)

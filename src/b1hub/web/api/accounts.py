@@ -11,6 +11,7 @@ from b1hub.web.api.models import (
     AuditOut,
     Me,
     Message,
+    RowId,
     TokenIn,
     TokenIssued,
     TokenOut,
@@ -45,7 +46,7 @@ def create_user(request: Request, body: UserIn, user: Admin) -> UserCreated:
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, tags=["users"])
-def patch_user(request: Request, user_id: int, body: UserPatch,
+def patch_user(request: Request, user_id: RowId, body: UserPatch,
                user: Admin) -> accounts.UserView:
     return accounts.update_user(console_state(request).hub, user_id, user.user_id,
                                 user.username, role=body.role, disabled=body.disabled,
@@ -54,7 +55,7 @@ def patch_user(request: Request, user_id: int, body: UserPatch,
 
 @router.post("/users/{user_id}/tokens", response_model=TokenIssued,
              status_code=status.HTTP_201_CREATED, tags=["tokens"])
-def issue_for_user(request: Request, user_id: int, body: TokenIn, user: Admin) -> TokenIssued:
+def issue_for_user(request: Request, user_id: RowId, body: TokenIn, user: Admin) -> TokenIssued:
     """Tokens for scripts that run as another user (e.g. a read-only viewer)."""
     record, secret = accounts.issue_token(console_state(request).hub, user_id, body.name,
                                           user.username)
@@ -75,7 +76,7 @@ def issue(request: Request, body: TokenIn, user: Operator) -> TokenIssued:
 
 
 @router.delete("/tokens/{token_id}", response_model=Message, tags=["tokens"])
-def revoke(request: Request, token_id: int, user: Operator) -> Message:
+def revoke(request: Request, token_id: RowId, user: Operator) -> Message:
     accounts.revoke_token(console_state(request).hub, user.user_id, token_id,
                           user.token_prefix, user.username)
     return Message(message=f"token {token_id} revoked")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from b1hub.store.types import (
@@ -17,6 +18,11 @@ from b1hub.store.types import (
     RunTrigger,
     ScheduleKind,
 )
+
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A stored row's id in a path: larger numbers cannot name a row (and overflow the DB's
+integer), so they are refused as invalid input instead of failing the query."""
 
 
 class Out(BaseModel):
@@ -102,7 +108,8 @@ class OutcomeOut(Out):
 class RetryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     object: str | None = None
-    ids: list[int] | None = Field(default=None, max_length=1000)
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(default=None,
+                                                                     max_length=1000)
 
 
 class ScheduleIn(BaseModel):

@@ -16,6 +16,7 @@ from b1hub.web.api.models import (
     ObjectStatus,
     OutcomeOut,
     RetryIn,
+    RowId,
     RunOut,
 )
 from b1hub.web.security.principal import Admin, Operator, Viewer
@@ -66,7 +67,7 @@ def runs(
 
 
 @router.get("/runs/{run_id}", response_model=RunOut, tags=["runs"])
-def run(request: Request, run_id: int, _: Viewer) -> Run:
+def run(request: Request, run_id: RowId, _: Viewer) -> Run:
     with console_state(request).hub.repos() as repos:
         found = repos.runs.get(run_id)
     if found is None:
@@ -75,7 +76,7 @@ def run(request: Request, run_id: int, _: Viewer) -> Run:
 
 
 @router.get("/runs/{run_id}/outcomes", response_model=list[OutcomeOut], tags=["runs"])
-def run_outcomes(request: Request, run_id: int, _: Viewer,
+def run_outcomes(request: Request, run_id: RowId, _: Viewer,
                  status: OutcomeStatus | None = None) -> list[RecordOutcome]:
     with console_state(request).hub.repos() as repos:
         if repos.runs.get(run_id) is None:
@@ -94,7 +95,7 @@ def errors(
 
 
 @router.get("/errors/{outcome_id}", response_model=OutcomeOut, tags=["errors"])
-def error(request: Request, outcome_id: int, _: Viewer) -> RecordOutcome:
+def error(request: Request, outcome_id: RowId, _: Viewer) -> RecordOutcome:
     with console_state(request).hub.repos() as repos:
         found = repos.outcomes.get_many([outcome_id])
     if not found:

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from b1hub.store.repositories import AuditRepository
 from b1hub.store.types import Role
+from b1hub.web.api.models import RowId
 from b1hub.web.pages.forms import read_form, text
 from b1hub.web.security.principal import Admin, Operator, Viewer
 from b1hub.web.services import accounts
@@ -49,7 +50,7 @@ async def create_user(request: Request, user: Admin) -> Response:
 
 
 @router.post("/users/{user_id}")
-async def update_user(request: Request, user_id: int, user: Admin) -> Response:
+async def update_user(request: Request, user_id: RowId, user: Admin) -> Response:
     form = await read_form(request)
     action = text(form, "action")
     hub = console_state(request).hub
@@ -87,7 +88,7 @@ async def issue_token(request: Request, user: Operator) -> Response:
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(request: Request, token_id: int, user: Operator) -> Response:
+def revoke_token(request: Request, token_id: RowId, user: Operator) -> Response:
     accounts.revoke_token(console_state(request).hub, user.user_id, token_id, None,
                           user.username)
     flash(request, f"token {token_id} revoked")

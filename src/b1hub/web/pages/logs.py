@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from b1hub.store.types import OutcomeStatus, RunStatus
+from b1hub.web.api.models import RowId
 from b1hub.web.pages.forms import checked, read_form, text
 from b1hub.web.security.principal import Operator, Viewer
 from b1hub.web.services import actions, overview
@@ -58,7 +59,7 @@ def runs_page(request: Request, _: Viewer, object: Short = None, status: Short =
 
 
 @router.get("/runs/{run_id}")
-def run_page(request: Request, run_id: int, _: Viewer) -> Response:
+def run_page(request: Request, run_id: RowId, _: Viewer) -> Response:
     with console_state(request).hub.repos() as repos:
         run = repos.runs.get(run_id)
         if run is None:
@@ -80,7 +81,7 @@ def errors_page(request: Request, _: Viewer, object: Short = None,
 
 
 @router.get("/errors/{outcome_id}")
-def error_page(request: Request, outcome_id: int, _: Viewer) -> Response:
+def error_page(request: Request, outcome_id: RowId, _: Viewer) -> Response:
     with console_state(request).hub.repos() as repos:
         found = repos.outcomes.get_many([outcome_id])
     if not found:

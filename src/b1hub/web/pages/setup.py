@@ -9,10 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from b1hub.store.repositories import GeneralSettings
-from b1hub.store.types import OutcomeStatus, System
+from b1hub.store.types import ConflictPolicy, System
 from b1hub.web.pages.forms import read_form, text
 from b1hub.web.security.principal import Admin, Viewer
-from b1hub.web.services import actions, connections, overview, settings
+from b1hub.web.services import actions, connections, overview, review, settings
 from b1hub.web.services.errors import InvalidInput
 from b1hub.web.state import console_state
 from b1hub.web.templating import flash, render
@@ -92,15 +92,16 @@ async def save_settings(request: Request, user: Admin) -> Response:
 @router.get("/initialization")
 def initialization_page(request: Request, _: Viewer) -> Response:
     state = console_state(request)
-    with state.hub.repos() as repos:
-        held = [row for row in repos.outcomes.open_errors(limit=500)
-                if row.status is OutcomeStatus.HELD]
-        conflicts = repos.conflicts.open()
+    names = overview.object_names()
     return render(request, "pages/initialization.html", title="Initialization",
                   objects=overview.objects_overview(state.hub),
-                  active=connections.is_active(state.hub), held=held, conflicts=conflicts,
-                  jobs={name: state.jobs.latest("initialize", name)
-                        for name in overview.object_names()})
+                  active=connections.is_active(state.hub),
+                  held=review.held_matches(state.hub),
+                  conflicts=review.open_conflicts(state.hub),
+                  object_settings=review.object_settings(state.hub, names),
+                  general_policy=settings.get(state.hub).conflict_policy.value,
+                  policies=[p.value for p in ConflictPolicy],
+                  jobs={name: state.jobs.latest("initialize", name) for name in names})
 
 
 @router.post("/initialization/{object_name}")
