@@ -1,0 +1,1 @@
+"""Performance scenarios of b1hub, run against the sandboxes (``python -m benchmarks.run``)."""

@@ -1,0 +1,1 @@
+"""The hub benchmark: scenarios, baselines, Sync Now latency and the report."""
