@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from pydantic import ValidationError
 
 from b1hub.store import Store
-from b1hub.store.repositories import GeneralSettings, Repositories, SelectionEntry
+from b1hub.store.repositories import (
+    GeneralSettings,
+    OrgApiUsage,
+    Repositories,
+    SelectionEntry,
+)
 from b1hub.store.types import ConflictPolicy, InitStatus, ObjectDirection
 
 
@@ -45,6 +52,26 @@ def test_general_settings_defaults_typed_values_and_validation(
         assert settings.get().bp_code_series is None
         assert settings.get().time_zone == "UTC"
         assert "time_zone" not in settings.explicitly_set()
+
+
+def test_org_api_usage_is_state_beside_the_settings_newest_kept(
+    store: Store, two_integrations: tuple[int, int]
+) -> None:
+    default, other = two_integrations
+    early = OrgApiUsage(120, 15000, datetime(2025, 3, 4, 9, 30, tzinfo=UTC))
+    late = OrgApiUsage(180, 15000, datetime(2025, 3, 4, 9, 45, tzinfo=UTC))
+    with store.transaction() as session:
+        settings = Repositories(session, default).settings
+        assert settings.api_usage() is None
+        settings.record_api_usage(late)
+        settings.record_api_usage(early)  # read earlier, by a run that finished later
+    with store.transaction() as session:
+        settings = Repositories(session, default).settings
+        assert settings.api_usage() == late
+        assert late.percent == 1.2
+        assert settings.get() == GeneralSettings()
+        assert settings.explicitly_set() == set()
+        assert Repositories(session, other).settings.api_usage() is None
 
 
 def test_feature_activation(store: Store, two_integrations: tuple[int, int]) -> None:

@@ -18,7 +18,7 @@ from b1hub.objects import udfs
 from b1hub.objects.registry import dependency_order, get_spec
 from b1hub.objects.spec import ObjectSpec
 from b1hub.runner.locks import object_lock
-from b1hub.store.repositories import SALESFORCE_CONNECTOR
+from b1hub.store.repositories import SALESFORCE_CONNECTOR, OrgApiUsage
 from b1hub.store.repositories.runs import ACTIVE
 from b1hub.store.types import ObjectDirection, RunStatus, RunTrigger
 from b1hub.sync.api import NotActivated, NotInitialized, ProgressCallback, RunSummary
@@ -107,7 +107,9 @@ def _run_started(
         except udfs.MissingUdfs as exc:
             status, message = RunStatus.FAILED, str(exc)
         sap_calls, sf_calls = sap.counters.api_calls, sf.counters.api_calls
-    return _finish(hub, ctx, status, message, sap_calls, sf_calls)
+        usage = sf.budget.last_seen()
+    return _finish(hub, ctx, status, message, sap_calls, sf_calls,
+                   OrgApiUsage(*usage) if usage else None)
 
 
 def _fail_unexpected(hub: Hub, run_id: int, exc: Exception) -> None:
@@ -161,10 +163,12 @@ def _paired_sf_ids(ctx: RunContext, sap_keys: set[str]) -> set[str]:
 
 def _finish(
     hub: Hub, ctx: RunContext, status: RunStatus, message: str | None, sap_calls: int,
-    sf_calls: int,
+    sf_calls: int, sf_usage: OrgApiUsage | None,
 ) -> RunSummary:
     counts: Counter[str] = ctx.counts
     with hub.repos() as repos:
+        if sf_usage is not None:  # the org's usage for the dashboard (issue 9)
+            repos.settings.record_api_usage(sf_usage)
         repos.runs.add_counts(ctx.run_id, created=counts["created"], updated=counts["updated"],
                               skipped=counts["skipped"], failed=counts["failed"],
                               held=counts["held"], sap_api_calls=sap_calls,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from datetime import UTC, datetime
 
 from b1hub.connectors.outcomes import RateLimited
 
@@ -20,6 +21,7 @@ class ApiBudget:
         self.reserve = reserve
         self.used: int | None = None
         self.limit: int | None = None
+        self.seen_at: datetime | None = None
         self._lock = threading.Lock()
 
     def observe(self, header: str | None) -> None:
@@ -30,6 +32,14 @@ class ApiBudget:
             return
         with self._lock:
             self.used, self.limit = int(match.group(1)), int(match.group(2))
+            self.seen_at = datetime.now(UTC)
+
+    def last_seen(self) -> tuple[int, int, datetime] | None:
+        """(used, limit, when) of the last header read; None before the first one."""
+        with self._lock:
+            if self.used is None or self.limit is None or self.seen_at is None:
+                return None
+            return self.used, self.limit, self.seen_at
 
     @property
     def ceiling(self) -> int | None:

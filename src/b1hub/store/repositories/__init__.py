@@ -34,6 +34,7 @@ from b1hub.store.repositories.settings import (
     SALESFORCE_CONNECTOR,
     FeatureRepository,
     GeneralSettings,
+    OrgApiUsage,
     SettingsRepository,
     parse_setting_text,
 )
@@ -131,6 +132,7 @@ __all__ = [
     "LockRepository",
     "MappingRepository",
     "ObjectSettingsRepository",
+    "OrgApiUsage",
     "OutcomeIn",
     "OutcomeRepository",
     "Repositories",

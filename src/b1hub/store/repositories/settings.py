@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +16,10 @@ from b1hub.store.repositories._base import ScopedRepository, insert_for
 from b1hub.store.types import ConflictPolicy, utcnow
 
 SALESFORCE_CONNECTOR = "salesforce_connector"
+SALESFORCE_API_USAGE = "salesforce_api_usage"
+"""A general_settings row that is state, not a setting: the org's API usage last seen in
+``Sforce-Limit-Info``. GeneralSettings does not know the key, so get() skips it, and
+set()/unset() and the settings screens cannot reach it."""
 
 
 class PriceTarget(BaseModel):
@@ -124,6 +130,19 @@ def parse_setting_text(key: str, text: str) -> Any:
     return text
 
 
+@dataclass(frozen=True)
+class OrgApiUsage:
+    """The Salesforce org's daily API usage (all its users, not only b1hub) at seen_at."""
+
+    used: int
+    limit: int
+    seen_at: datetime
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.used / self.limit, 2) if self.limit else 0.0
+
+
 class SettingsRepository(ScopedRepository):
     def get(self) -> GeneralSettings:
         rows = self.session.scalars(
@@ -133,13 +152,10 @@ class SettingsRepository(ScopedRepository):
         return GeneralSettings.model_validate(stored)
 
     def explicitly_set(self) -> set[str]:
-        return set(
-            self.session.scalars(
-                select(GeneralSetting.key).where(
-                    GeneralSetting.integration_id == self.integration_id
-                )
-            )
+        keys = self.session.scalars(
+            select(GeneralSetting.key).where(GeneralSetting.integration_id == self.integration_id)
         )
+        return {key for key in keys if key in GeneralSettings.model_fields}
 
     def set(self, key: str, value: Any) -> GeneralSettings:
         """Validate against the whole model (so a bad value is refused, never stored)."""
@@ -157,6 +173,39 @@ class SettingsRepository(ScopedRepository):
         self.session.execute(stmt)
         self.session.expire_all()
         return updated
+
+    def record_api_usage(self, usage: OrgApiUsage) -> None:
+        """Keep the newest observation: a run that read the header earlier and finished
+        later (concurrent runs of other objects) does not put an older figure back."""
+        current = self.api_usage()
+        if current is not None and current.seen_at > usage.seen_at:
+            return
+        value = {"used": usage.used, "limit": usage.limit,
+                 "seen_at": usage.seen_at.isoformat()}
+        stmt = insert_for(self.session, GeneralSetting).values(
+            integration_id=self.integration_id, key=SALESFORCE_API_USAGE, value=value,
+            updated_at=utcnow(),
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["integration_id", "key"],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        )
+        self.session.execute(stmt)
+
+    def api_usage(self) -> OrgApiUsage | None:
+        value = self.session.scalar(
+            select(GeneralSetting.value).where(
+                GeneralSetting.integration_id == self.integration_id,
+                GeneralSetting.key == SALESFORCE_API_USAGE,
+            )
+        )
+        if value is None:
+            return None
+        try:
+            return OrgApiUsage(int(value["used"]), int(value["limit"]),
+                               datetime.fromisoformat(value["seen_at"]).astimezone(UTC))
+        except (TypeError, KeyError, ValueError):  # a row written by hand: not shown
+            return None
 
     def set_text(self, key: str, text: str) -> GeneralSettings:
         return self.set(key, parse_setting_text(key, text))

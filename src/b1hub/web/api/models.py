@@ -57,6 +57,21 @@ class ObjectStatus(Out):
     selected: int
 
 
+class OrgApiUsageOut(Out):
+    used: int
+    limit: int
+    percent: float
+    seen_at: dt.datetime
+
+
+class SalesforceApiUsageOut(Out):
+    org: OrgApiUsageOut | None = Field(
+        description="The org's daily API usage (all its users) from the last "
+                    "Sforce-Limit-Info a run saw; null until a run has talked to Salesforce")
+    b1hub_calls_today: int = Field(
+        description="Salesforce API calls b1hub's runs spent since 00:00 UTC")
+
+
 class JobOut(Out):
     kind: str
     object: str

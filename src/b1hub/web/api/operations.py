@@ -14,10 +14,12 @@ from b1hub.web.api.models import (
     JobOut,
     Message,
     ObjectStatus,
+    OrgApiUsageOut,
     OutcomeOut,
     RetryIn,
     RowId,
     RunOut,
+    SalesforceApiUsageOut,
 )
 from b1hub.web.security.principal import Admin, Operator, Viewer
 from b1hub.web.services import actions, overview
@@ -31,6 +33,16 @@ router = APIRouter()
 @router.get("/objects", response_model=list[ObjectStatus], tags=["status"])
 def objects(request: Request, _: Viewer) -> list[overview.ObjectRow]:
     return overview.objects_overview(console_state(request).hub)
+
+
+@router.get("/salesforce/api-usage", response_model=SalesforceApiUsageOut, tags=["status"])
+def salesforce_api_usage(request: Request, _: Viewer) -> SalesforceApiUsageOut:
+    """The dashboard's Salesforce API budget: the org's usage and b1hub's share today."""
+    hub = console_state(request).hub
+    usage = overview.salesforce_org_usage(hub)
+    return SalesforceApiUsageOut(
+        org=None if usage is None else OrgApiUsageOut.model_validate(usage),
+        b1hub_calls_today=overview.salesforce_calls_today(hub))
 
 
 @router.post("/objects/{object_name}/sync", response_model=Message,

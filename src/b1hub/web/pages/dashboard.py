@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from b1hub.store.types import utcnow
 from b1hub.web.security.principal import Operator, Viewer
 from b1hub.web.services import actions, chart, overview
 from b1hub.web.state import console_state
@@ -19,7 +20,8 @@ def dashboard(request: Request, _: Viewer) -> Response:
     return render(request, "pages/dashboard.html", title="Dashboard",
                   objects=overview.objects_overview(hub),
                   chart=chart.bar_chart(overview.daily_stats(hub)),
-                  sf_calls=overview.salesforce_calls_today(hub))
+                  sf_calls=overview.salesforce_calls_today(hub),
+                  sf_usage=overview.salesforce_org_usage(hub), today=utcnow().date())
 
 
 @router.get("/fragments/activity")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from b1hub.hub import Hub
 from b1hub.objects.registry import dependency_order
 from b1hub.store.models import RecordOutcome, Run
+from b1hub.store.repositories import OrgApiUsage
 from b1hub.store.types import InitStatus, OutcomeStatus, RunStatus, utcnow
 
 
@@ -106,3 +107,10 @@ def salesforce_calls_today(hub: Hub) -> int:
             )
         )
     return int(total or 0)
+
+
+def salesforce_org_usage(hub: Hub) -> OrgApiUsage | None:
+    """The org's API usage (every user's calls) from the last ``Sforce-Limit-Info`` a run
+    saw; None until a run has talked to Salesforce."""
+    with hub.repos() as repos:
+        return repos.settings.api_usage()
