@@ -161,7 +161,10 @@ class BulkIngest:
         result: dict[int, RecordOutcome] = {}
 
         def claim(row: dict[str, str]) -> int | None:
-            queue = waiting.get(row.get(key_column, ""))
+            value = row.get(key_column) or ""
+            if key_column == "Id" and not value:
+                value = row.get("sf__Id") or ""  # Id rows also carry it as sf__Id
+            queue = waiting.get(_match_key(key_column, value))
             return queue.popleft() if queue else None
 
         processed = int(info.get("numberRecordsProcessed") or 0)
@@ -183,11 +186,37 @@ class BulkIngest:
                 found = claim(row)
                 if found is not None:
                     result[found] = Retryable(reason, None, keys[found][0])
+        missing = [i for i in indexes if i not in result]
+        if missing:
+            outcome = _unmatched(info)
+            for index in missing:
+                result[index] = outcome(keys[index][0])
         return result
 
     def _csv(self, path: str) -> Iterator[dict[str, str]]:
         response = self.transport.send("GET", path, kind="bulk.results", idempotent=True)
+        if response.status_code != 200:  # e.g. a Failed job without result files
+            return
         yield from csv.DictReader(io.StringIO(response.text))
+
+
+def _match_key(column: str, value: str) -> str:
+    """The value results are matched on: an Id by its case-sensitive 15-character form,
+    so a 15-character Id sent matches an 18-character one echoed back and vice versa."""
+    value = value.strip()
+    if column == "Id" and len(value) == 18:
+        return value[:15]
+    return value
+
+
+def _unmatched(info: dict[str, Any]) -> Callable[[str], RecordOutcome]:
+    """The outcome of a record no result file named: the job's own error when it failed
+    as a whole (InvalidBatch is the upload's fault and fails the same way again)."""
+    state, message = info.get("state"), str(info.get("errorMessage") or "")
+    if state == "Failed" and message.startswith("InvalidBatch"):
+        return lambda key: RecordError(key, "INVALID_BATCH", message, ())
+    reason = f"no bulk result (job {info.get('id')} {state}{': ' + message if message else ''})"
+    return lambda key: Retryable(reason, None, key)
 
 
 def _failed_row(key: str, text: str) -> RecordOutcome:
@@ -218,7 +247,7 @@ def _spool(
                 row["Id"] = record.remote_id
             if row.get(key_column) in (None, ""):
                 raise ValueError(f"record {record.key!r} has no {key_column} for bulk mapping")
-            keys.append((record.key, str(row[key_column])))
+            keys.append((record.key, _match_key(key_column, str(row[key_column]))))
             columns.update(dict.fromkeys(row))
             out.write(orjson.dumps(row) + b"\n")
     return keys, list(columns)
