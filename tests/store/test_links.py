@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from b1hub.store import Store
 from b1hub.store.models import Link
-from b1hub.store.repositories import LinkConflictError, LinkResult, Repositories
+from b1hub.store.repositories import LinkConflictError, LinkResult, LinkState, Repositories
 
 from ._workers import race_link
 
@@ -154,3 +154,58 @@ def test_times_come_back_as_aware_utc_and_naive_ones_are_refused(
         Repositories(session, default).links.insert_or_get(
             "account", "C2", SF2, sap_updated=datetime(2026, 7, 1, 14, 30)
         )
+
+
+def _sf_id(n: int) -> str:
+    return f"001{n:012d}AAA"
+
+
+def test_save_many_creates_missing_links_and_records_the_sync_on_existing_ones(
+    store: Store, two_integrations: tuple[int, int]
+) -> None:
+    default, other = two_integrations
+    earlier = datetime(2026, 1, 1, tzinfo=UTC)
+    synced = datetime(2026, 1, 2, tzinfo=UTC)
+    with store.transaction() as session:
+        existing = Repositories(session, default).links.insert_or_get(
+            "account", "C0", _sf_id(0), sap_hash="old", sf_hash="old-sf", synced_at=earlier)
+        Repositories(session, other).links.insert_or_get("account", "C1", _sf_id(1))
+    states = [LinkState(f"C{n}", _sf_id(n), {"name": f"N{n}"}, sap_hash=f"h{n}")
+              for n in range(1200)]  # more than one statement's worth (500)
+    with store.transaction() as session:
+        saved = Repositories(session, default).links.save_many("account", states,
+                                                               synced_at=synced)
+        assert saved.conflicts == []
+        assert len(saved.links) == 1200
+        assert saved.links["C0"].id == existing.link.id
+        assert saved.links["C0"].sap_hash == "h0"
+    with store.transaction() as session:
+        links = Repositories(session, default).links
+        assert links.count("account") == 1200
+        c0, c999 = links.by_sap_key("account", "C0"), links.by_sap_key("account", "C999")
+        assert c0 is not None and c999 is not None
+        # a hash given as None leaves the stored one; the rest is what was synced
+        assert (c0.sap_hash, c0.sf_hash, c0.base_values, c0.last_synced_at) == (
+            "h0", "old-sf", {"name": "N0"}, synced)
+        assert (c999.sf_id, c999.sap_hash, c999.base_values) == (
+            _sf_id(999), "h999", {"name": "N999"})
+        # the other integration's link of C1 is untouched
+        assert Repositories(session, other).links.count("account") == 1
+
+
+def test_save_many_returns_contradicting_pairs_as_conflicts_and_saves_the_rest(
+    store: Store, two_integrations: tuple[int, int]
+) -> None:
+    default, _ = two_integrations
+    with store.transaction() as session:
+        links = Repositories(session, default).links
+        links.insert_or_get("account", "C1", _sf_id(1))
+        saved = links.save_many("account", [
+            LinkState("C1", _sf_id(9), None),  # C1 is linked to another record
+            LinkState("C2", _sf_id(1), None),  # that record is C1's
+            LinkState("C3", _sf_id(3), None),
+        ], synced_at=datetime(2026, 1, 2, tzinfo=UTC))
+    assert sorted(saved.links) == ["C3"]
+    assert [c.wanted for c in saved.conflicts] == [("C1", _sf_id(9)), ("C2", _sf_id(1))]
+    assert all(c.existing and c.existing[0].sap_key == "C1" for c in saved.conflicts)
+    assert _link_count(store) == 2

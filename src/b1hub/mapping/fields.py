@@ -87,11 +87,12 @@ class ObjectMap:
 
     def _read(self, record: Mapping[str, Any], side: Side) -> Mapped:
         out = Mapped()
+        source = dict(record)
         for f in self.fields:
             location = f.sap if side is Side.SAP else f.salesforce
             if location is None:
                 continue
-            raw = get_path(dict(record), location) if side is Side.SAP else record.get(location)
+            raw = get_path(source, location) if side is Side.SAP else source.get(location)
             try:
                 value = self._convert_in(f, raw, side)
             except (ValueError, TypeError) as exc:

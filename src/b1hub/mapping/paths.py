@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 _SEGMENT = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\[(?P<key>\w+)=(?P<value>[^\]]+)\])?$")
@@ -28,14 +29,16 @@ class _Segment:
     value: str | None
 
 
-def _parse(path: str) -> list[_Segment]:
+@lru_cache(maxsize=1024)
+def _parse(path: str) -> tuple[_Segment, ...]:
+    """Parsed once per path: a field map reads the same few dozen paths on every record."""
     segments = []
     for part in path.split("."):
         match = _SEGMENT.match(part)
         if match is None:
             raise ValueError(f"invalid SAP field path {path!r} at {part!r}")
         segments.append(_Segment(match["name"], match["key"], match["value"]))
-    return segments
+    return tuple(segments)
 
 
 def _member(items: list[dict[str, Any]], seg: _Segment) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ create the selected records that had no counterpart.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from b1hub.hub import Hub
@@ -15,7 +16,7 @@ from b1hub.mapping.store import effective_spec
 from b1hub.objects.registry import get_spec
 from b1hub.objects.spec import ObjectSpec
 from b1hub.runner.locks import object_lock
-from b1hub.store.repositories import LinkConflictError
+from b1hub.store.repositories import LinkState
 from b1hub.store.repositories.outcomes import OutcomeIn
 from b1hub.store.types import (
     Direction,
@@ -28,7 +29,7 @@ from b1hub.store.types import (
 from b1hub.sync.api import InitSummary, Progress, ProgressCallback
 from b1hub.sync.engine import check_allowed, execute
 from b1hub.sync.hashing import record_hash
-from b1hub.sync.matching import match
+from b1hub.sync.matching import Index, MatchResult
 
 MATCH_FIELDS: dict[str, dict[str, Any]] = {
     "account": {"natural": "AccountNumber", "name_sap": "CardName",
@@ -37,6 +38,10 @@ MATCH_FIELDS: dict[str, dict[str, Any]] = {
     "product": {"natural": "ProductCode", "name_sap": "ItemName", "contact_rules": [],
                 "sap_select": ["ItemCode", "ItemName"]},
 }
+
+
+LINK_BATCH = 2000
+"""Pairs saved per transaction while linking."""
 
 
 def initialize_object(
@@ -72,51 +77,44 @@ def initialize_object(
 def _link_existing(
     hub: Hub, spec: ObjectSpec, progress: ProgressCallback | None
 ) -> tuple[int, int]:
+    """Match, then link the pairs with Salesforce's values as their merge base.
+
+    Matching holds only the few fields it compares for every record; the base values of
+    the pairs come from a second, streamed read of the whole records, saved a page at a
+    time — holding whole records of 100,000 accounts took 700 MB.
+    """
     rules = MATCH_FIELDS[spec.name]
-    fields = list(dict.fromkeys(["Id", "Name", spec.salesforce_external_id, rules["natural"],
-                                 *spec.field_map.salesforce_select()]))
-    with hub.salesforce() as sf:
-        sf_rows: list[dict[str, Any]] = []
-        for page in sf.query(f"SELECT {', '.join(fields)} FROM {spec.salesforce_object}",
-                             page_size=2000):
-            if not isinstance(page, list):
-                raise RuntimeError(f"reading Salesforce {spec.salesforce_object}: {page}")
-            sf_rows.extend(page)
-            _report(progress, "read salesforce", len(sf_rows))
+    matched_on = list(dict.fromkeys(["Id", "Name", spec.salesforce_external_id,
+                                     rules["natural"], *(f for _, f in rules["contact_rules"])]))
+    with hub.repos() as repos:
+        already = repos.links.pairs(spec.name)
+    linked_sf = set(already.values())
+    index = Index(external_id=spec.salesforce_external_id, natural=rules["natural"],
+                  contact_rules=rules["contact_rules"])
+    for row in _salesforce_rows(hub, spec, matched_on, progress):
+        if str(row["Id"]) not in linked_sf:
+            index.add(row)
+    result, read = MatchResult(), 0
     with hub.service_layer() as sap:
-        sap_rows: list[dict[str, Any]] = []
         for sap_page in sap.iter_pages(spec.sap_entity, select=rules["sap_select"],
-                                       filter=spec.sap_filter, page_size=1000):
+                                       filter=spec.sap_filter):
             if not isinstance(sap_page, list):
                 raise RuntimeError(f"reading SAP {spec.sap_entity}: {sap_page}")
-            sap_rows.extend(sap_page)
-            _report(progress, "read sap", len(sap_rows))
+            for record in sap_page:
+                if str(record[spec.sap_key]) not in already:
+                    index.match(record, key=spec.sap_key, name_sap=rules["name_sap"],
+                                result=result)
+            read += len(sap_page)
+            _report(progress, "read sap", read)
+    del index
+    named = {c for found in result.ambiguous.values() for c in found}
+    linked, names = _link_pairs(hub, spec, result.pairs, named, progress)
     with hub.repos() as repos:
-        linked_sap = repos.links.by_sap_keys(spec.name, [str(r[spec.sap_key]) for r in sap_rows])
-        linked_sf = repos.links.by_sf_ids(spec.name, [str(r["Id"]) for r in sf_rows])
-    result = match([r for r in sap_rows if str(r[spec.sap_key]) not in linked_sap],
-                   [r for r in sf_rows if str(r["Id"]) not in linked_sf],
-                   key=spec.sap_key, external_id=spec.salesforce_external_id,
-                   natural=rules["natural"], name_sap=rules["name_sap"],
-                   contact_rules=rules["contact_rules"])
-    by_id = {str(r["Id"]): r for r in sf_rows}
-    linked = 0
-    now = dt.datetime.now(dt.UTC)
-    with hub.repos() as repos:
-        for code, sf_id in result.pairs.items():
-            base = spec.field_map.from_salesforce(by_id[sf_id]).values
-            try:
-                link = repos.links.insert_or_get(spec.name, code, sf_id, synced_at=now).link
-            except LinkConflictError:
-                continue
-            link.base_values = base
-            repos.links.record_sync(link, sf_hash=record_hash(base), synced_at=now)
-            linked += 1
         held: list[OutcomeIn] = []
         for code, candidates in result.ambiguous.items():
-            names = ", ".join(f"{c} ({by_id[c].get('Name')})" for c in candidates)
+            listed = ", ".join(f"{c} ({names.get(c)})" for c in candidates)
             message = (f"{spec.name} SAP {code} matches {len(candidates)} Salesforce records: "
-                       f"{names}; link one by hand (b1hub link) — held, not guessed")
+                       f"{listed}; link one by hand (b1hub link) — held, not guessed")
             held.append(OutcomeIn(spec.name, Direction.SAP_TO_SALESFORCE, OutcomeAction.HELD,
                                   OutcomeStatus.HELD, sap_key=code, sf_id=candidates[0],
                                   error_code="AMBIGUOUS_MATCH", error_message=message,
@@ -132,6 +130,53 @@ def _link_existing(
         repos.runs.finish(run.id, RunStatus.SUCCEEDED,
                           f"linked {linked}, held {len(result.ambiguous)}")
     return linked, len(result.ambiguous)
+
+
+def _salesforce_rows(
+    hub: Hub, spec: ObjectSpec, fields: list[str], progress: ProgressCallback | None
+) -> Iterator[dict[str, Any]]:
+    done = 0
+    with hub.salesforce() as sf:
+        for page in sf.query(f"SELECT {', '.join(fields)} FROM {spec.salesforce_object}",
+                             page_size=2000):
+            if not isinstance(page, list):
+                raise RuntimeError(f"reading Salesforce {spec.salesforce_object}: {page}")
+            yield from page
+            done += len(page)
+            _report(progress, "read salesforce", done)
+
+
+def _link_pairs(
+    hub: Hub, spec: ObjectSpec, pairs: dict[str, str], named: set[str],
+    progress: ProgressCallback | None,
+) -> tuple[int, dict[str, Any]]:
+    """Save the pairs a page of Salesforce records at a time; how many were linked (a pair
+    contradicting a link made meanwhile is left to the first load), and the names of the
+    ``named`` records (candidates of ambiguous matches, for their message)."""
+    if not pairs and not named:
+        return 0, {}
+    code_of = {sf_id: code for code, sf_id in pairs.items()}
+    fields = ["Id", "Name", *spec.field_map.salesforce_select()]
+    linked, states, names = 0, [], {}
+    for row in _salesforce_rows(hub, spec, list(dict.fromkeys(fields)), progress):
+        sf_id = str(row["Id"])
+        if sf_id in named:
+            names[sf_id] = row.get("Name")
+        code = code_of.get(sf_id)
+        if code is None:
+            continue
+        base = spec.field_map.from_salesforce(row).values
+        states.append(LinkState(code, str(row["Id"]), base, sf_hash=record_hash(base)))
+        if len(states) >= LINK_BATCH:
+            linked += _save(hub, spec, states)
+            states = []
+    return linked + _save(hub, spec, states), names
+
+
+def _save(hub: Hub, spec: ObjectSpec, states: list[LinkState]) -> int:
+    with hub.repos() as repos:
+        return len(repos.links.save_many(spec.name, states,
+                                         synced_at=dt.datetime.now(dt.UTC)).links)
 
 
 def _report(progress: ProgressCallback | None, stage: str, done: int) -> None:

@@ -33,43 +33,61 @@ def _digits(value: Any) -> str | None:
     return out or None
 
 
+class Index:
+    """The Salesforce side, reduced to what the rules compare, so SAP rows can be matched
+    as they stream in: only Ids and normalised keys stay in memory."""
+
+    def __init__(self, *, external_id: str, natural: str,
+                 contact_rules: list[tuple[str, str]]) -> None:
+        self.external_id, self.natural, self.contact_rules = external_id, natural, contact_rules
+        self.by_external: dict[str, list[str]] = defaultdict(list)
+        self.by_natural: dict[str, list[str]] = defaultdict(list)
+        self.by_name: dict[str, list[tuple[str, tuple[str | None, ...]]]] = defaultdict(list)
+        self.used: set[str] = set()
+
+    def add(self, row: dict[str, Any]) -> None:
+        sf_id = str(row["Id"])
+        if row.get(self.external_id):
+            self.by_external[str(row[self.external_id])].append(sf_id)
+        if row.get(self.natural):
+            self.by_natural[str(row[self.natural]).strip()].append(sf_id)
+        name = _norm(row.get("Name"))
+        if name and self.contact_rules:
+            self.by_name[name].append((sf_id, tuple(
+                _key(row.get(f), phone=i > 0) for i, (_, f) in enumerate(self.contact_rules))))
+
+    def match(self, record: dict[str, Any], *, key: str, name_sap: str,
+              result: MatchResult) -> None:
+        """Decide one SAP row; each Salesforce row is used at most once."""
+        code = str(record[key])
+        candidates = self.by_external.get(code) or self.by_natural.get(code)
+        if not candidates and self.contact_rules:
+            mine = [_key(record.get(s), phone=i > 0)
+                    for i, (s, _) in enumerate(self.contact_rules)]
+            candidates = [sf_id for sf_id, theirs in self.by_name.get(
+                _norm(record.get(name_sap)) or "", [])
+                if any(m is not None and m == t for m, t in zip(mine, theirs, strict=True))]
+        candidates = [c for c in dict.fromkeys(candidates or []) if c not in self.used]
+        if len(candidates) == 1:
+            result.pairs[code] = candidates[0]
+            self.used.add(candidates[0])
+        elif len(candidates) > 1:
+            result.ambiguous[code] = candidates
+
+
 def match(
     sap: list[dict[str, Any]], salesforce: list[dict[str, Any]], *, key: str, external_id: str,
     natural: str, name_sap: str, contact_rules: list[tuple[str, str]],
 ) -> MatchResult:
     """Match SAP rows to Salesforce rows; each Salesforce row is used at most once."""
-    by_external: dict[str, list[str]] = defaultdict(list)
-    by_natural: dict[str, list[str]] = defaultdict(list)
-    by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    index = Index(external_id=external_id, natural=natural, contact_rules=contact_rules)
     for row in salesforce:
-        if row.get(external_id):
-            by_external[str(row[external_id])].append(str(row["Id"]))
-        if row.get(natural):
-            by_natural[str(row[natural]).strip()].append(str(row["Id"]))
-        name = _norm(row.get("Name"))
-        if name:
-            by_name[name].append(row)
+        index.add(row)
     result = MatchResult()
-    used: set[str] = set()
     for record in sap:
-        code = str(record[key])
-        candidates = by_external.get(code) or by_natural.get(code)
-        if not candidates and contact_rules:
-            name = _norm(record.get(name_sap))
-            candidates = [
-                str(row["Id"]) for row in by_name.get(name or "", [])
-                if any(_same(record.get(s), row.get(f), phone=i > 0)
-                       for i, (s, f) in enumerate(contact_rules))
-            ]
-        candidates = [c for c in dict.fromkeys(candidates or []) if c not in used]
-        if len(candidates) == 1:
-            result.pairs[code] = candidates[0]
-            used.add(candidates[0])
-        elif len(candidates) > 1:
-            result.ambiguous[code] = candidates
+        index.match(record, key=key, name_sap=name_sap, result=result)
     return result
 
 
-def _same(a: Any, b: Any, *, phone: bool) -> bool:
-    left, right = (_digits(a), _digits(b)) if phone else (_norm(a), _norm(b))
-    return left is not None and left == right
+def _key(value: Any, *, phone: bool) -> str | None:
+    return _digits(value) if phone else _norm(value)

@@ -15,7 +15,7 @@ from b1hub.connectors.service_layer.reading import record_checkpoint
 from b1hub.mapping.fields import Mapped
 from b1hub.objects import udfs
 from b1hub.store.models import Link
-from b1hub.store.repositories import Repositories
+from b1hub.store.repositories import LinkState, Repositories
 from b1hub.store.repositories.outcomes import OutcomeIn
 from b1hub.store.types import Direction, OutcomeAction, OutcomeStatus
 from b1hub.sync import addresses, messages, writer
@@ -45,9 +45,14 @@ from b1hub.sync.records import (
 )
 
 DIRECTION = Direction.SAP_TO_SALESFORCE
-CHUNK = 1000
+CHUNK = 5000
+"""Records planned and written together: above the connector's Bulk threshold (2,000),
+so a large load goes out as Bulk jobs, and creates and updates each fill whole requests."""
 KEYS_PER_READ = 40
+STAMP_FIELDS = frozenset(sync_stamp(""))
 """Records read by key per request (the filter must fit in a URL)."""
+ECHOES = "sap_echoes"
+"""Run cache: SAP key -> fingerprint of the record as this run's write-back left it."""
 XREF = "__xref"
 """Set in a link's base once Salesforce holds the external id (initialization links
 records matched by name or natural key that lack it)."""
@@ -105,12 +110,12 @@ def run_sap_pass(
         cursor = repos.checkpoints.load(spec.name, DIRECTION)
         selected = {s.sap_key: s.account_type or "" for s in repos.selections.all(spec.name)}
         open_records = OpenRecords.load(repos, spec.name, DIRECTION)
-        links = repos.links.by_sap_keys(spec.name, selected)
-        for key in open_records.held - set(links):
+        linked_types = repos.links.base_value_by_sap_key(spec.name, TYPE)
+        for key in open_records.held - set(linked_types):
             selected.pop(key, None)  # ambiguous at initialization: never create it
-        unlinked = set(selected) - set(links)
-        retyped = {k for k, link in links.items()
-                   if selected.get(k) and (link.base_values or {}).get(TYPE) != selected[k]}
+        unlinked = set(selected) - set(linked_types)
+        retyped = {k for k, kind in linked_types.items()
+                   if selected.get(k) and kind != selected[k]}
     clock = sap_clock(ctx.settings.time_zone)
     if keys is not None:
         _read_keys(ctx, Scope(selected, {}, sf_changes, CheckpointTracker(None), None, clock,
@@ -184,6 +189,9 @@ def _process(ctx: RunContext, rows: list[tuple[Position, dict[str, Any]]], scope
         for position, raw in rows:
             key = str(raw[spec.sap_key])
             link = links.get(key)
+            if _own_echo(ctx, key, raw):
+                tracker.done(position)  # only our cross-reference changed: nothing to do
+                continue
             if key not in scope.selected:
                 tracker.done(position)  # linked at initialization or unmarked: not synced
                 continue
@@ -319,6 +327,7 @@ def _write(ctx: RunContext, plans: list[Planned], outcomes: list[OutcomeIn]) -> 
             sap_records.append(WriteRecord(p.key, sync_stamp(result.remote_id), p.key))
     ctx.report("write back", 0, len(sap_records))
     sap = writer.to_sap(ctx, spec.sap_entity, "update", sap_records)
+    _expect_echoes(ctx, plans, sap_records, sap)
     finished: set[str] = set()
     pending: list[str] = []
     for p in plans:
@@ -356,6 +365,38 @@ def _write(ctx: RunContext, plans: list[Planned], outcomes: list[OutcomeIn]) -> 
     return finished
 
 
+def _fingerprint(raw: dict[str, Any], sf_id: Any) -> str:
+    """The record's content apart from its update stamp, with this cross-reference."""
+    return record_hash({**{k: v for k, v in raw.items()
+                           if not k.startswith("__") and k not in ("UpdateDate", "UpdateTime")},
+                        udfs.SFID: sf_id})
+
+
+def _expect_echoes(
+    ctx: RunContext, plans: list[Planned], written: list[WriteRecord],
+    results: dict[str, writer.Written],
+) -> None:
+    """Remember the records whose write-back was only the cross-reference stamp.
+
+    The read after the writes (engine: "absorb the echoes") finds all of them changed; one
+    still equal to this fingerprint changed by our stamp alone and is passed over without
+    mapping and merging it — at an initial load, that is every record read a second time.
+    """
+    stamp_only = {r.key: r.data[udfs.SFID] for r in written
+                  if set(r.data) <= STAMP_FIELDS and r.data.get(udfs.SFID)}
+    echoes: dict[str, str] = ctx.cache.setdefault(ECHOES, {})
+    for p in plans:
+        result = results.get(p.key)
+        if p.key in stamp_only and result is not None and result.error is None \
+                and not result.pending:
+            echoes[p.key] = _fingerprint(p.raw, stamp_only[p.key])
+
+
+def _own_echo(ctx: RunContext, key: str, raw: dict[str, Any]) -> bool:
+    expected = ctx.cache.get(ECHOES, {}).pop(key, None)
+    return expected is not None and expected == _fingerprint(raw, raw.get(udfs.SFID))
+
+
 def _out(
     ctx: RunContext, key: str, link: Link | None, action: OutcomeAction, status: OutcomeStatus,
     *, message: str | None = None, code: str | None = None, fields: list[str] | None = None,
@@ -370,24 +411,23 @@ def _remember(
     repos: Repositories, ctx: RunContext, plans: list[Planned], finished: set[str]
 ) -> None:
     """Links and merge bases of the records written successfully."""
-    now = dt.datetime.now(dt.UTC)
+    states: list[LinkState] = []
     for p in plans:
         sf_id = p.raw.get("__sf_id")
         if p.key not in finished or not sf_id:
             continue
-        if p.link is None:
-            link = repos.links.insert_or_get(ctx.spec.name, p.key, str(sf_id), synced_at=now).link
-        else:
-            link = repos.session.merge(p.link)
+        previous = (p.link.base_values if p.link else None) or {}
         values = {**p.values, XREF: True}
         if p.account_type:
             values[TYPE] = p.account_type
-        elif link.base_values and TYPE in link.base_values:
-            values[TYPE] = link.base_values[TYPE]
+        elif TYPE in previous:
+            values[TYPE] = previous[TYPE]
         if "__prices" in p.raw:
             values["__prices"] = p.raw["__prices"]
-        elif link.base_values and "__prices" in link.base_values:
-            values["__prices"] = link.base_values["__prices"]
-        link.base_values = values
+        elif "__prices" in previous:
+            values["__prices"] = previous["__prices"]
         digest = record_hash(p.values)
-        repos.links.record_sync(link, sap_hash=digest, sf_hash=digest, synced_at=now)
+        states.append(LinkState(p.key, str(sf_id), values, sap_hash=digest, sf_hash=digest))
+    saved = repos.links.save_many(ctx.spec.name, states, synced_at=dt.datetime.now(dt.UTC))
+    if saved.conflicts:
+        raise saved.conflicts[0]

@@ -1,22 +1,23 @@
 """``$batch`` bodies: build multipart/mixed with changesets, parse the answer back.
 
 Each request gets its own Content-ID; each changeset holds ``group`` requests (default 1,
-so one bad record does not roll back the others). The response is parsed with the
-standard library's MIME parser.
+so one bad record does not roll back the others). The response is split on its boundaries
+directly: the standard library's MIME parser compiled a regular expression per changeset,
+half a second per thousand records.
 """
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.message import Message
 
 import orjson
 
 CRLF = "\r\n"
+BOUNDARY = re.compile(r'boundary="?([^";\s]+)"?', re.IGNORECASE)
+BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
 @dataclass(frozen=True)
@@ -69,24 +70,38 @@ def build_batch(
 
 def parse_batch(content_type: str, body: bytes) -> list[BatchPart]:
     """Flatten the response's parts (standalone and inside changesets) in order."""
-    header = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-    message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(header + body)
     parts: list[BatchPart] = []
-    _collect(message, parts)
+    _collect(content_type, body, parts)
     return parts
 
 
-def _collect(message: Message, parts: list[BatchPart]) -> None:
-    for part in message.get_payload() if message.is_multipart() else []:
-        assert isinstance(part, Message)
-        if part.is_multipart():
-            _collect(part, parts)
+def _collect(content_type: str, body: bytes, parts: list[BatchPart]) -> None:
+    match = BOUNDARY.search(content_type)
+    if match is None:
+        raise ValueError(f"multipart answer without a boundary: {content_type!r}")
+    for chunk in body.split(b"--" + match.group(1).encode())[1:]:  # [0]: the preamble
+        if chunk.startswith(b"--"):
+            return  # the closing delimiter
+        headers, content = _part(chunk)
+        part_type = headers.get("content-type", "")
+        if part_type.lower().startswith("multipart/"):
+            _collect(part_type, content, parts)
             continue
-        raw = part.get_payload(decode=False)
-        text = raw if isinstance(raw, str) else ""
-        content_id = part.get("Content-ID")
-        parts.append(_http_response(int(content_id) if content_id else None,
-                                    text.encode("utf-8", "surrogateescape")))
+        content_id = headers.get("content-id")
+        parts.append(_http_response(int(content_id) if content_id else None, content))
+
+
+def _part(chunk: bytes) -> tuple[dict[str, str], bytes]:
+    """A part's MIME headers and content; the line break before a delimiter is not content."""
+    chunk = chunk.removeprefix(b"\r\n").removeprefix(b"\n")
+    found = None if chunk.startswith((b"\r\n", b"\n")) else BLANK_LINE.search(chunk)
+    head, content = (chunk[:found.start()], chunk[found.end():]) if found else (b"", chunk)
+    content = content.removesuffix(b"\n").removesuffix(b"\r")
+    headers = {}
+    for line in head.decode("utf-8", "replace").splitlines():
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return headers, content
 
 
 def _http_response(content_id: int | None, raw: bytes) -> BatchPart:

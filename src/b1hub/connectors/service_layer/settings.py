@@ -25,7 +25,9 @@ class ServiceLayerConnection(BaseModel):
     verify_tls: bool = True
     http: HttpSettings = HttpSettings()
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
-    page_size: int = Field(default=100, ge=1)
+    page_size: int = Field(default=1000, ge=1)
+    """Rows per page asked with ``Prefer: odata.maxpagesize`` (the server's default is 20):
+    large pages keep a full read to a few requests."""
     language: int | None = None
     settle_seconds: float = Field(default=2.0, ge=0)
     """Wait before looking up creates whose answer was lost: they may still be running."""

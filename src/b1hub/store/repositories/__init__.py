@@ -22,7 +22,13 @@ from b1hub.store.repositories.integrations import (
     get_integration,
     list_integrations,
 )
-from b1hub.store.repositories.links import LinkConflictError, LinkRepository, LinkResult
+from b1hub.store.repositories.links import (
+    LinkConflictError,
+    LinkRepository,
+    LinkResult,
+    LinkState,
+    SavedLinks,
+)
 from b1hub.store.repositories.locks import LockRepository
 from b1hub.store.repositories.mappings import CustomFieldRepository, MappingRepository
 from b1hub.store.repositories.objects import ObjectSettingsRepository
@@ -129,6 +135,7 @@ __all__ = [
     "LinkConflictError",
     "LinkRepository",
     "LinkResult",
+    "LinkState",
     "LockRepository",
     "MappingRepository",
     "ObjectSettingsRepository",
@@ -137,6 +144,7 @@ __all__ = [
     "OutcomeRepository",
     "Repositories",
     "RunRepository",
+    "SavedLinks",
     "ScheduleRepository",
     "SelectionEntry",
     "SelectionRepository",

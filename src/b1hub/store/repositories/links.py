@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from b1hub.store.models import Link
 from b1hub.store.repositories._base import ScopedRepository, chunked, insert_for
@@ -31,6 +33,25 @@ class LinkConflictError(RuntimeError):
 class LinkResult:
     link: Link
     created: bool
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """What one pair was just synced with: its link is created if missing, then updated."""
+
+    sap_key: str
+    sf_id: str
+    base_values: dict[str, Any] | None
+    sap_hash: str | None = None
+    sf_hash: str | None = None
+
+
+@dataclass
+class SavedLinks:
+    links: dict[str, Link] = field(default_factory=dict)
+    """By SAP key: the links saved."""
+    conflicts: list[LinkConflictError] = field(default_factory=list)
+    """Pairs not saved: one side is linked to another record."""
 
 
 class LinkRepository(ScopedRepository):
@@ -81,6 +102,60 @@ class LinkRepository(ScopedRepository):
             return LinkResult(rows[0], created)
         raise LinkConflictError((sap_key, sf_id), rows)
 
+    def save_many(
+        self, object_name: str, states: Sequence[LinkState], *, synced_at: datetime
+    ) -> SavedLinks:
+        """Create the missing links and record the sync on every pair, a few statements per
+        500 pairs: an initial load links thousands, and one INSERT and SELECT per link
+        was a quarter of its time.
+
+        The same arbitration as ``insert_or_get``: ON CONFLICT DO NOTHING, then the rows
+        are read back; a pair contradicting an existing link is returned as a conflict.
+        """
+        saved = SavedLinks()
+        for batch in chunked(states):
+            found = self._sync_batch(object_name, batch, synced_at)
+            updates: list[dict[str, Any]] = []
+            for state in batch:
+                link = found.get(state.sap_key)
+                if link is None or link.sf_id != state.sf_id:
+                    saved.conflicts.append(LinkConflictError(
+                        (state.sap_key, state.sf_id),
+                        [x for x in found.values() if x.sf_id == state.sf_id] + (
+                            [link] if link is not None else [])))
+                    continue
+                saved.links[state.sap_key] = link
+                changes = _changes(link, state, synced_at)
+                if changes:
+                    updates.append({"id": link.id, **changes})
+            if updates:
+                self.session.execute(update(Link), updates)
+                for values in updates:  # the objects returned show what the rows now hold
+                    link = self.session.get_one(Link, values["id"])
+                    for key, value in values.items():
+                        set_committed_value(link, key, value)
+        return saved
+
+    def _sync_batch(
+        self, object_name: str, batch: Sequence[LinkState], synced_at: datetime
+    ) -> dict[str, Link]:
+        """Insert the batch's missing links with their state; the batch's links by key."""
+        keys = [s.sap_key for s in batch]
+        existing = self.by_sap_keys(object_name, keys)
+        rows = [{"integration_id": self.integration_id, "object": object_name,
+                 "sap_key": s.sap_key, "sf_id": s.sf_id, "sap_hash": s.sap_hash,
+                 "sf_hash": s.sf_hash, "base_values": s.base_values,
+                 "last_synced_at": synced_at, "created_at": utcnow()}
+                for s in batch if s.sap_key not in existing]
+        if not rows:
+            return existing
+        self.session.execute(insert_for(self.session, Link).on_conflict_do_nothing(), rows)
+        sf_ids = [s.sf_id for s in batch]
+        return {link.sap_key: link for link in self.session.scalars(
+            self._query(object_name)
+            .where(or_(Link.sap_key.in_(keys), Link.sf_id.in_(sf_ids)))
+            .execution_options(populate_existing=True))}
+
     def by_sap_key(self, object_name: str, sap_key: str) -> Link | None:
         return self.session.scalar(self._query(object_name).where(Link.sap_key == sap_key))
 
@@ -96,6 +171,23 @@ class LinkRepository(ScopedRepository):
             ):
                 found[link.sap_key] = link
         return found
+
+    def base_value_by_sap_key(self, object_name: str, name: str) -> dict[str, Any]:
+        """One value of every link's base, by SAP key: rows streamed, no objects kept, so
+        a run's view of 100,000 links costs a dict, not the links."""
+        rows = self.session.execute(
+            select(Link.sap_key, Link.base_values)
+            .where(Link.integration_id == self.integration_id, Link.object == object_name)
+            .execution_options(yield_per=2000))
+        return {key: (base or {}).get(name) for key, base in rows}
+
+    def pairs(self, object_name: str) -> dict[str, str]:
+        """SAP key -> Salesforce Id of every link of the object, streamed (no objects)."""
+        rows = self.session.execute(
+            select(Link.sap_key, Link.sf_id)
+            .where(Link.integration_id == self.integration_id, Link.object == object_name)
+            .execution_options(yield_per=5000))
+        return {key: sf_id for key, sf_id in rows}
 
     def by_sf_ids(self, object_name: str, sf_ids: Iterable[str]) -> dict[str, Link]:
         found: dict[str, Link] = {}
@@ -126,7 +218,6 @@ class LinkRepository(ScopedRepository):
         if sf_updated is not None:
             link.sf_updated = sf_updated
         link.last_synced_at = synced_at or utcnow()
-        self.session.flush()
         return link
 
     def page(self, object_name: str, *, limit: int = 100, offset: int = 0) -> list[Link]:
@@ -161,3 +252,13 @@ class LinkRepository(ScopedRepository):
         return select(Link).where(
             Link.integration_id == self.integration_id, Link.object == object_name
         )
+
+
+def _changes(link: Link, state: LinkState, synced_at: datetime) -> dict[str, Any]:
+    """The columns of ``link`` that differ from ``state`` (hashes given as None stay)."""
+    wanted: dict[str, Any] = {"base_values": state.base_values, "last_synced_at": synced_at}
+    if state.sap_hash is not None:
+        wanted["sap_hash"] = state.sap_hash
+    if state.sf_hash is not None:
+        wanted["sf_hash"] = state.sf_hash
+    return {k: v for k, v in wanted.items() if getattr(link, k) != v}
