@@ -31,7 +31,9 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_size(size: str, seed: int, trials: int, naive_limit: int) -> dict[str, Any]:
+def run_size(
+    size: str, seed: int, trials: int, naive_limit: int, overlap: int | None
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"b1hub-bench-{size}-") as tmp, \
             SandboxProcess(Path(tmp) / "sandbox", seed=seed, size=size) as proc:
         log(f"[{size}] sandbox started in {proc.startup_seconds:.1f} s")
@@ -40,6 +42,9 @@ def run_size(size: str, seed: int, trials: int, naive_limit: int) -> dict[str, A
             base = baselines(world, naive_limit)
             log(f"[{size}] baselines: {json.dumps(base)}")
             customers, items = prepare(world.hub, world.file)
+            if overlap is not None:
+                with world.hub.repos() as repos:
+                    repos.settings.set("sync_overlap_seconds", overlap)
             load = initial_load(world).figures()
             log(f"[{size}] initial load: {json.dumps(load)}")
             inc = incremental(world).figures()
@@ -66,6 +71,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--trials", type=int, default=50, help="Sync Now latency trials")
     parser.add_argument("--naive-limit", type=int, default=5000,
                         help="records the naive baseline upserts one call each")
+    parser.add_argument("--overlap", type=int, default=None,
+                        help="the hub's read overlap in seconds (default: the hub's, 60); "
+                        "incremental and idle scenarios wait it out first")
     parser.add_argument("--out", type=Path, default=HERE,
                         help="where RESULTS.md and RESULTS.json go")
     parser.add_argument("--notes", type=Path, default=HERE / "findings.md",
@@ -75,7 +83,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     unknown = set(sizes) - set(SIZES)
     if unknown:
         parser.error(f"unknown size(s): {', '.join(sorted(unknown))}")
-    results = {size: run_size(size, args.seed, args.trials, args.naive_limit)
+    results = {size: run_size(size, args.seed, args.trials, args.naive_limit, args.overlap)
                for size in SIZES if size in sizes}
     notes = args.notes.read_text().splitlines() if args.notes.exists() else []
     full = {"command": "python -m benchmarks.run " + shlex.join(argv or sys.argv[1:]),

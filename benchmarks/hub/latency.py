@@ -58,7 +58,7 @@ def sync_now_latency(world: World, trials: int) -> dict[str, Any]:
                     soql = f"SELECT Phone FROM Account WHERE SAP_CardCode__c = '{code}'"
 
                     def seen(soql: str = soql, value: str = value) -> bool:
-                        rows = next(iter(sf.query(soql)))
+                        rows = next(iter(sf.query(soql)), None)
                         return isinstance(rows, list) and bool(rows) and \
                             rows[0].get("Phone") == value
                 else:

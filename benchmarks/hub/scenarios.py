@@ -147,12 +147,14 @@ def change_records(world: World, tag: str) -> dict[str, int]:
 
 
 def incremental(world: World) -> Scenario:
+    world.settle()
     changed = change_records(world, time.strftime("%H%M%S"))
     return Scenario("incremental", [measured(world, "sync", hub_work("sync", *master_data()))],
                     {"records_changed": sum(changed.values()), "changed": changed})
 
 
 def idle(world: World) -> Scenario:
+    world.settle()
     stage = measured(world, "sync", hub_work("sync", *master_data()))
     per_object = {r["object"]: {"sl_requests": r["sap_requests"],
                                 "sf_calls": r["salesforce_api_calls"]}

@@ -7,8 +7,10 @@ and logout (sessions are not data calls), the raw total kept alongside.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import ssl
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +87,25 @@ class World:
         """Back to the seeded org (after a baseline wrote to it)."""
         self.sf_admin.post("/_sandbox/reset", json={}).raise_for_status()
         self.reset_counters()
+
+    def settle(self) -> float:
+        """Wait until the hub's read overlap has passed since its last run; the seconds
+        waited.
+
+        A read re-covers every change of the last ``sync_overlap_seconds`` (changes commit
+        late), the hub's own write-backs included: a sync less than a minute after a load
+        of 100,000 partners is not idle. A scheduled poll always starts past that window,
+        so the incremental and idle scenarios do too.
+        """
+        with self.hub.repos() as repos:
+            overlap = repos.settings.get().sync_overlap_seconds
+            last = repos.session.scalar(select(func.max(Run.finished_at)))
+        if last is None:
+            return 0.0
+        wait = (last + dt.timedelta(seconds=overlap + 1) - dt.datetime.now(dt.UTC)).total_seconds()
+        if wait > 0:
+            time.sleep(wait)
+        return float(max(wait, 0.0))
 
     def last_run_id(self) -> int:
         with self.hub.repos() as repos:

@@ -24,7 +24,8 @@ BASELINE_FIGURES = {"records", "failed", "wall_s", "records_per_s", "sf_calls",
 def test_quick_run_reports_every_figure_and_target(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--quick", "--trials", "4",
-         "--naive-limit", "30", "--out", str(tmp_path), "--notes", str(tmp_path / "none")],
+         "--naive-limit", "30", "--overlap", "2", "--out", str(tmp_path),
+         "--notes", str(tmp_path / "none")],
         cwd=ROOT, capture_output=True, text=True, timeout=230)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((tmp_path / "RESULTS.json").read_text())

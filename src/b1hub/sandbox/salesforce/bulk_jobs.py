@@ -111,6 +111,9 @@ class JobStore:
         return self.root / job.id
 
     def add(self, job: Job) -> Job:
+        stale = self.jobs.get(job.id)
+        if stale is not None:  # an org reset restarts the Ids: the old job's files must go
+            self.remove(stale)
         self.directory(job).mkdir(parents=True, exist_ok=True)
         self.jobs[job.id] = job
         self.save(job)
