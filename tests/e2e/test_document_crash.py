@@ -43,6 +43,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         with open_world(tmp / "sandbox") as opened:
             for name in ("account", "product"):
                 assert api.initialize(opened.hub, name).status is InitStatus.DONE
+            with opened.hub.repos() as repos:  # USD orders, whatever the customer's currency
+                repos.settings.set("multi_currency", True)
             yield opened
 
 

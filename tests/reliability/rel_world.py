@@ -1,37 +1,35 @@
 """Worlds for the reliability suite: a hub integration on its own sandbox pair, any size.
 
 Builds on tests/e2e/e2e_world.py (its ``World`` and admin clients); adds sizes, extra
-seeded customers (the 20,000-record load), every registered object marked, and snapshots
-of both systems and the link store by natural identity, so two runs on two sandbox pairs
-can be compared record for record.
+seeded customers (the 20,000-record load) and every registered object marked; snapshots
+of both systems and the link store by natural identity (rel_snapshot.py, re-exported
+here) let two runs on two sandbox pairs be compared record for record.
 """
 
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
 
 from e2e_world import ACCOUNT_TYPE, World, _admin, data_writes
+from rel_snapshot import Comparison, Snapshot, compare, snapshot
 
 from b1hub.connectors.base import WriteRecord
 from b1hub.connectors.outcomes import Success
 from b1hub.connectors.salesforce.settings import SalesforceConnection
 from b1hub.connectors.service_layer.settings import ServiceLayerConnection
 from b1hub.hub import Hub
-from b1hub.objects.registry import REGISTRY
 from b1hub.objects.udfs import create_udfs
 from b1hub.sandbox.process import SandboxProcess
 from b1hub.store.repositories import SALESFORCE_CONNECTOR, SelectionEntry
 
-__all__ = ["ACCOUNT_TYPE", "World", "add_customers", "compare", "data_writes", "open_world",
-           "snapshot"]
+__all__ = ["ACCOUNT_TYPE", "Comparison", "Snapshot", "World", "add_customers", "compare",
+           "data_writes", "open_world", "snapshot"]
 
 EXTRA_PREFIX = "R"
 
@@ -105,108 +103,3 @@ def open_world(
     finally:
         if sandbox is None:
             proc.stop()
-
-
-def _soql(world: World, query: str) -> list[dict[str, Any]]:
-    with world.hub.salesforce() as sf:
-        rows: list[dict[str, Any]] = []
-        for page in sf.query(query, page_size=2000):
-            assert isinstance(page, list), page
-            rows.extend({k: v for k, v in r.items() if k != "attributes"} for r in page)
-        return rows
-
-
-def _sap(world: World, entity: str, select: list[str], where: str | None) -> list[dict[str, Any]]:
-    with world.hub.service_layer() as sl:
-        rows: list[dict[str, Any]] = []
-        for page in sl.iter_pages(entity, select=select, filter=where, page_size=1000):
-            assert isinstance(page, list), page
-            rows.extend(page)
-        return rows
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Both systems and the links by natural identity; ``duplicates`` keyed by kind."""
-
-    parts: dict[str, list[tuple[Any, ...]]]
-    duplicates: dict[str, int]
-
-
-ACCOUNT_FIELDS = ["Name", "SAP_CardCode__c", "AccountNumber", "Phone", "Email__c",
-                  "BillingCity", "BillingCountry", "Type"]
-
-
-def snapshot(world: World) -> Snapshot:
-    accounts = _soql(world, "SELECT Id, " + ", ".join(ACCOUNT_FIELDS) + " FROM Account")
-    account_ids = {a["Id"]: (a["SAP_CardCode__c"] or a["Name"]) for a in accounts}
-    products = _soql(world, "SELECT Id, Name, ProductCode, IsActive, SAP_ItemCode__c "
-                            "FROM Product2")
-    product_ids = {p["Id"]: p["SAP_ItemCode__c"] or p["Name"] for p in products}
-    entries = _soql(world, "SELECT Product2Id, Pricebook2Id, UnitPrice, CurrencyIsoCode, "
-                           "SAP_PriceKey__c FROM PricebookEntry")
-    partners = _sap(world, "BusinessPartners", ["CardCode", "CardName", "Phone1",
-                                                "EmailAddress", "U_B1H_SFID"],
-                    "CardType eq 'cCustomer'")
-    natural = {**account_ids, **product_ids}
-    parts: dict[str, list[tuple[Any, ...]]] = {
-        "accounts": sorted(tuple(str(a[f] or "") for f in ACCOUNT_FIELDS) for a in accounts),
-        "products": sorted((p["Name"], p["ProductCode"] or "", bool(p["IsActive"]),
-                            p["SAP_ItemCode__c"] or "") for p in products),
-        "price entries": sorted((product_ids.get(e["Product2Id"], ""), e["CurrencyIsoCode"],
-                                 float(e["UnitPrice"] or 0), e["SAP_PriceKey__c"] or "")
-                                for e in entries),
-        "partners": sorted((p["CardCode"], p["CardName"], p["Phone1"] or "",
-                            p["EmailAddress"] or "", account_ids.get(p["U_B1H_SFID"], ""))
-                           for p in partners),
-    }
-    with world.hub.repos() as repos:
-        for name in REGISTRY:
-            parts[f"open errors {name}"] = sorted(
-                (o.direction.value, o.sap_key or "", natural.get(o.sf_id or "", ""),
-                 o.status.value, o.error_message or "")
-                for o in repos.outcomes.open_errors(name, limit=1_000_000))
-            parts[f"links {name}"] = sorted(
-                (lk.sap_key, natural.get(lk.sf_id, "?")) for lk in
-                repos.links.page(name, limit=1_000_000))
-    duplicates = {
-        "accounts per CardCode": _extra(Counter(a["SAP_CardCode__c"] for a in accounts)),
-        "products per ItemCode": _extra(Counter(p["SAP_ItemCode__c"] for p in products)),
-        "price entries per key": _extra(Counter(e["SAP_PriceKey__c"] for e in entries)),
-        "partners per Salesforce Id": _extra(Counter(p["U_B1H_SFID"] for p in partners)),
-        "accounts per name": _extra(Counter(a["Name"] for a in accounts)),
-    }
-    return Snapshot(parts, duplicates)
-
-
-def _extra(counts: Counter[Any]) -> int:
-    """Records beyond the first per key (None keys: unlinked records, not duplicates)."""
-    return sum(n - 1 for key, n in counts.items() if key)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    lost: int
-    duplicated: int
-    differences: dict[str, tuple[list[Any], list[Any]]]
-
-    @property
-    def identical(self) -> bool:
-        return not self.differences and self.lost == 0 and self.duplicated == 0
-
-
-def compare(expected: Snapshot, actual: Snapshot) -> Comparison:
-    """Records of ``expected`` missing from ``actual`` (lost), extra records and duplicates
-    of ``actual`` beyond the reference's own (duplicated), and per-part differences."""
-    lost = duplicated = 0
-    differences: dict[str, tuple[list[Any], list[Any]]] = {}
-    for part, rows in expected.parts.items():
-        want, got = Counter(rows), Counter(actual.parts.get(part, []))
-        missing, extra = list((want - got).elements()), list((got - want).elements())
-        if missing or extra:
-            differences[part] = (missing[:5], extra[:5])
-        lost += len(missing)
-        duplicated += max(0, sum(got.values()) - sum(want.values()))
-    for kind, count in actual.duplicates.items():
-        duplicated += max(0, count - expected.duplicates.get(kind, 0))
-    return Comparison(lost, duplicated, differences)

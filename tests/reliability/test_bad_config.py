@@ -6,6 +6,7 @@ and neither sandbox may have counted a single data write (its route counters).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,15 @@ from typing import Any
 import pytest
 from rel_world import World, data_writes, open_world
 from report import Figures
+from typer.testing import CliRunner
 
+from b1hub.cli import app
+from b1hub.objects.udfs import create_udfs
 from b1hub.sandbox.process import free_port
-from b1hub.store.types import InitStatus, RunStatus
+from b1hub.store.types import InitStatus, RunStatus, ScheduleKind
 from b1hub.sync import api
+from b1hub.web.services.errors import InvalidInput
+from b1hub.web.services.schedules import ScheduleInput, set_schedule
 
 QUICK = {"retry": {"attempts": 2, "total_seconds": 3.0},
          "http": {"connect_timeout": 2.0, "read_timeout": 5.0}}
@@ -76,6 +82,37 @@ def _untrusted_salesforce(world: World) -> Callable[[], None]:
     return _sf(world, ca_cert=other, **_quick(conn))
 
 
+def _missing_external_id(world: World) -> Callable[[], None]:
+    """An administrator deleted the field b1hub finds and upserts accounts by."""
+    field = {"sobject": "Account", "name": "SAP_CardCode__c"}
+    assert world.sf_admin.request("DELETE", "/_sandbox/fields", json=field).status_code == 200
+
+    def restore() -> None:
+        made = world.sf_admin.post("/_sandbox/fields", json={
+            **field, "type": "string", "length": 15, "label": "SAP CardCode",
+            "external_id": True, "unique": True})
+        assert made.status_code == 201, made.text
+    return restore
+
+
+def _missing_udf(name: str) -> Callable[[World], Callable[[], None]]:
+    """One of the hub's UDFs on business partners removed in SAP (UserFieldsMD)."""
+    def breaks(world: World) -> Callable[[], None]:
+        with world.hub.service_layer() as sl:
+            [row] = [r for page in sl.iter_pages("UserFieldsMD", filter="TableName eq 'OCRD'")
+                     if isinstance(page, list) for r in page if r["Name"] == name]
+            gone = sl.transport.send("DELETE", f"UserFieldsMD(TableName='OCRD',"
+                                     f"FieldID={row['FieldID']})", kind="delete",
+                                     idempotent=True)
+        assert gone.status_code == 204, gone.text
+
+        def restore() -> None:
+            with world.hub.service_layer() as sl:
+                assert create_udfs(sl) == [f"OCRD.U_{name}"]
+        return restore
+    return breaks
+
+
 def _self_signed_ca() -> str:
     import datetime as dt
 
@@ -102,6 +139,16 @@ CASES: list[tuple[str, Callable[[World], Callable[[], None]], tuple[str, ...]]] 
     ("unreachable SAP host", _unreachable_sap, ("nothing listens there",)),
     ("untrusted Salesforce certificate", _untrusted_salesforce,
      ("TLS certificate not trusted",)),
+    # Missing setup in either system: the run fails naming it (no pause: no later run
+    # gets past it by itself), found before the first write of either side.
+    ("missing external id field", _missing_external_id,
+     ("Salesforce lacks Account.SAP_CardCode__c (field does not exist), the external id",)),
+    ("missing UDF written with each partner", _missing_udf("B1H_STATUS"),
+     ("SAP table OCRD lacks the hub's user-defined fields U_B1H_STATUS; run `b1hub "
+      "activate`",)),
+    ("missing UDF read with each partner", _missing_udf("B1H_SFID"),
+     ("SAP table OCRD lacks the hub's user-defined fields U_B1H_SFID; run `b1hub "
+      "activate`",)),
 ]
 
 
@@ -118,13 +165,13 @@ def _attempt(world: World) -> str:
 def test_bad_configuration_moves_no_data(world: World, figures: Figures, name: str,
                                          breaks: Callable[[World], Callable[[], None]],
                                          words: tuple[str, ...]) -> None:
-    world.reset_counters()
     restore = breaks(world)
     try:
+        world.reset_counters()
         message = _attempt(world)
+        sl, sf = world.counters()
     finally:
         restore()
-    sl, sf = world.counters()
     figures.record("Bad configuration", **{name.replace(" ", "_"): message[:160]})
     assert data_writes(sl) == {} and data_writes(sf) == {}, (sl, sf)
     assert any(w.lower() in message.lower() for w in words), message
@@ -163,5 +210,50 @@ def test_an_untrusted_salesforce_certificate_pauses_the_run_naming_the_ca(world:
     assert message.endswith(
         f"the server's certificate is not signed by the CA in {other} — pass --ca-cert with "
         "the CA that signed it; the next run resumes from the checkpoint"), message
+    sl, sf = world.counters()
+    assert data_writes(sl) == {} and data_writes(sf) == {}, (sl, sf)
+
+
+CLI_SCHEDULES = [
+    (["--every", "0m"], "the interval must be between 1 minute and 24 hours"),
+    (["--daily", "24:30"], "invalid time '24:30'; use HH:MM (24-hour)"),
+    (["--every", "15m", "--between", "19:00-07:00"], "the window must start before it ends"),
+    (["--weekly", "mon,xyz@09:00"], "unknown weekday in 'mon,xyz'; use mon..sun"),
+]
+API_SCHEDULES = [
+    (ScheduleInput(ScheduleKind.INTERVAL), "the interval must be between 1 minute and 24 hours"),
+    (ScheduleInput(ScheduleKind.WEEKLY, dt.time(9), [7]),
+     "unknown weekday number 7; use 0 (mon) to 6 (sun)"),
+    (ScheduleInput(ScheduleKind.DAILY, dt.time(9), window_start=dt.time(8),
+                   window_end=dt.time(18)),
+     "a time window applies to 'every N minutes' schedules only"),
+    (ScheduleInput(ScheduleKind.DAILY), "a daily schedule needs a time of day (HH:MM)"),
+]
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    *[pytest.param(args, text, id="cli " + " ".join(args)) for args, text in CLI_SCHEDULES],
+    *[pytest.param(given, text, id=f"api {text[:30]}") for given, text in API_SCHEDULES],
+])
+def test_an_invalid_schedule_is_refused_naming_why_and_nothing_runs(
+    world: World, figures: Figures, given: list[str] | ScheduleInput, message: str,
+) -> None:
+    world.reset_counters()
+    with world.hub.repos() as repos:
+        runs_before = len(repos.runs.recent(limit=1000))
+    if isinstance(given, list):
+        done = CliRunner().invoke(app, ["schedule", "account", *given])
+        assert done.exit_code == 2, done.output
+        said = done.stderr.strip()
+    else:
+        with pytest.raises(InvalidInput) as refused:
+            set_schedule(world.hub, "account", given, "tests")
+        said = str(refused.value)
+    figures.record("Bad configuration", **{"invalid_schedule_" + (
+        "_".join(given) if isinstance(given, list) else given.kind.value): said[:160]})
+    assert message in said, said
+    with world.hub.repos() as repos:
+        assert repos.schedules.get("account") is None  # nothing stored
+        assert len(repos.runs.recent(limit=1000)) == runs_before  # nothing run
     sl, sf = world.counters()
     assert data_writes(sl) == {} and data_writes(sf) == {}, (sl, sf)

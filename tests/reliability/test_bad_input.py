@@ -17,6 +17,8 @@ from rel_world import ACCOUNT_TYPE, World, open_world
 from report import Figures
 
 from b1hub.connectors.outcomes import Success
+from b1hub.mapping.store import MappingRequest, set_mapping
+from b1hub.objects.account import ACCOUNT_MAP
 from b1hub.store.models import RecordOutcome
 from b1hub.store.repositories import SelectionEntry
 from b1hub.store.types import InitStatus, OutcomeStatus, RunStatus
@@ -38,6 +40,9 @@ class Case:
     update: tuple[str, Any] | None = None
     """An edit of a linked pair (not a new record): the other side's field and the value
     it must hold once the fixed record synced."""
+    deleted: bool = False
+    """With ``update``: the other side's record was deleted there first; the fix restores
+    it (Salesforce: the Recycle Bin; SAP: the partner created again under its code)."""
 
 
 def bill(**values: Any) -> dict[str, Any]:
@@ -123,6 +128,31 @@ CASES = [
     Case("sf-update-website-too-long", "salesforce", "Website", "too long",
          {"Website": "https://example.org/" + "u" * 100}, {"Website": "https://u.org"},
          update=("Website", "https://u.org")),
+    # Control characters (neither side refuses them; XML-based tools on both sides break).
+    Case("sap-nul-in-name", "sap", "CardName", "control character U+0000",
+         {"CardName": "Nul\x00 Holdings"}, {"CardName": "Nul Holdings"}),
+    Case("sap-escape-in-phone", "sap", "Phone1", "control character U+001B",
+         {"Phone1": "+49 431\x1b1"}, {"Phone1": "+49 431 1"}),
+    Case("sap-bell-in-billing-city", "sap", "City", "control character U+0007",
+         bill(City="Ki\x07el"), bill(City="Kiel")),
+    Case("sap-item-escape-in-name", "sap", "ItemName", "control character U+001B",
+         {"ItemName": "Widget \x1b[1m"}, {"ItemName": "Widget Plain"}, object="product"),
+    Case("sf-nul-in-name", "salesforce", "Name", "control character U+0000",
+         {"Name": "SF Nul\x00 Name"}, {"Name": "SF Nul Name"}),
+    Case("sf-escape-in-description", "salesforce", "Description", "control character U+001B",
+         {"Description": "red \x1b[31m text"}, {"Description": "plain text"}),
+    Case("sf-update-escape-in-name", "salesforce", "Name", "control character U+001B",
+         {"Name": "Dirty\x1bName"}, {"Name": "Clean Name Co"},
+         update=("CardName", "Clean Name Co")),
+    # A date Salesforce cannot hold (ERPs' "open-ended" 31.12.9999), in a mapped date UDF.
+    Case("sap-date-outside-salesforce-range", "sap", "U_ValidTo",
+         "outside the dates Salesforce accepts", {"U_ValidTo": "9999-12-31"},
+         {"U_ValidTo": "2030-12-31"}),
+    # Deleted in the target: never re-created behind the user's back; restored, it syncs.
+    Case("sap-update-of-account-deleted-in-salesforce", "sap", "", "deleted",
+         {"Phone1": "+49 431 777"}, {}, update=("Phone", "+49 431 777"), deleted=True),
+    Case("sf-update-of-partner-deleted-in-sap", "salesforce", "", "no longer exists",
+         {"Phone": "+1 555 0199"}, {}, update=("Phone1", "+1 555 0199"), deleted=True),
 ]
 
 
@@ -131,6 +161,7 @@ class Made:
     case: Case
     key: str  # SAP code, or Salesforce Id
     outcome: RecordOutcome | None = None
+    gone: str = ""  # the record a deleted-target case deleted (Salesforce Id or CardCode)
 
 
 def _sap_body(case: Case, code: str) -> dict[str, Any]:
@@ -149,16 +180,17 @@ def _sap_body(case: Case, code: str) -> dict[str, Any]:
             "BPAddresses": addresses, **bad}
 
 
-def _make(world: World, case: Case, n: int) -> Made:
+def _make(world: World, case: Case, n: int, code: str) -> Made:
+    """``code``: the linked customer an edit case changes (each case its own)."""
     if case.update is not None:
-        code = world.customers[n % len(world.customers)]
+        [row] = world.soql(f"SELECT Id FROM Account WHERE SAP_CardCode__c = '{code}'")
+        gone = _delete_other_side(world, case, code, row["Id"]) if case.deleted else ""
         if case.side == "sap":
             with world.hub.service_layer() as sl:
                 assert isinstance(sl.update("BusinessPartners", code, case.bad), Success)
-            return Made(case, code)
-        [row] = world.soql(f"SELECT Id FROM Account WHERE SAP_CardCode__c = '{code}'")
+            return Made(case, code, gone=gone)
         world.edit_account(row["Id"], case.bad)
-        return Made(case, row["Id"])
+        return Made(case, row["Id"], gone=gone)
     if case.side == "sap":
         code = f"BAD{n:03d}" if case.object == "account" else f"BADI{n:03d}"
         entity = "BusinessPartners" if case.object == "account" else "Items"
@@ -178,8 +210,37 @@ def _make(world: World, case: Case, n: int) -> Made:
     return Made(case, world.create_account(values))
 
 
+def _delete_other_side(world: World, case: Case, code: str, sf_id: str) -> str:
+    """Delete, as a person would, the record the edit is going to; returns its key."""
+    if case.side == "sap":
+        with world.salesforce_user() as sf:
+            gone = sf.transport.send("DELETE", f"{sf.conn.data_path}/sobjects/Account/{sf_id}",
+                                     kind="delete", idempotent=True)
+    else:
+        with world.hub.service_layer() as sl:
+            gone = sl.transport.send("DELETE", f"BusinessPartners('{code}')", kind="delete",
+                                     idempotent=True)
+    assert gone.status_code == 204, gone.text
+    return sf_id if case.side == "sap" else code
+
+
+def _restore(world: World, made: Made) -> None:
+    """Undo the deletion: Salesforce's Recycle Bin, or the partner made again in SAP."""
+    if made.case.side == "sap":
+        restored = world.sf_admin.post("/_sandbox/undelete", json={"id": made.gone}).json()
+        assert restored.get("restored"), restored
+        return
+    [row] = world.soql(f"SELECT Name FROM Account WHERE Id = '{made.key}'")
+    with world.hub.service_layer() as sl:
+        assert isinstance(sl.create("BusinessPartners", _sap_body(Case("", "sap", "", "", {
+            "CardName": row["Name"]}, {}), made.gone), made.gone), Success)
+
+
 def _fix(world: World, made: Made) -> None:
     case = made.case
+    if case.deleted:
+        _restore(world, made)
+        return
     if case.side == "salesforce":
         world.edit_account(made.key, case.fix)
         return
@@ -225,6 +286,16 @@ def _rules(world: World) -> None:
     world.create_account({"Name": "Duplicate Target Holdings", "Type": "Prospect"})
 
 
+def _date_mapping(world: World) -> None:
+    """A date UDF on partners mapped to a Salesforce date field, as an admin would."""
+    with world.hub.service_layer() as sl:
+        assert isinstance(sl.create("UserFieldsMD", {"Name": "ValidTo", "Type": "db_Date",
+                                                     "TableName": "OCRD"}, "ValidTo"), Success)
+    assert world.sf_admin.post("/_sandbox/fields", json={
+        "sobject": "Account", "name": "Valid_To__c", "type": "date"}).status_code == 201
+    set_mapping(world.hub, MappingRequest("account", "U_ValidTo", "Valid_To__c"), "tests")
+
+
 def _open_errors(world: World) -> dict[str, RecordOutcome]:
     found: dict[str, RecordOutcome] = {}
     with world.hub.repos() as repos:
@@ -263,6 +334,7 @@ class Results:
     good: list[bool]
     after_fix: dict[str, bool]
     errors_after_fix: dict[str, RecordOutcome]
+    world: World
 
 
 @pytest.fixture(scope="module")
@@ -271,12 +343,15 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Results]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("B1HUB_HOME", str(tmp / "home"))
         with open_world(tmp / "sandbox", "default", customers=20, items=10) as world:
+            _date_mapping(world)
             for name in ("account", "product"):
                 assert api.initialize(world.hub, name).status is InitStatus.DONE
             _rules(world)
             good = [Made(Case(f"good-sap-{n}", "sap", "", "", {}, {}), "") for n in range(3)]
-            made = {c.id: _make(world, c, n) for n, c in enumerate(CASES)}
-            good = [_make(world, g.case, 900 + n) for n, g in enumerate(good)]
+            linked = iter(world.customers)
+            made = {c.id: _make(world, c, n, next(linked) if c.update else "")
+                    for n, c in enumerate(CASES)}
+            good = [_make(world, g.case, 900 + n, "") for n, g in enumerate(good)]
             good += [Made(Case(f"good-sf-{n}", "salesforce", "", "", {}, {}),
                           world.create_account({"Name": f"Good Neighbour {n} KG",
                                                 "Type": ACCOUNT_TYPE}))
@@ -293,17 +368,19 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Results]:
             for summary in api.retry_errors(world.hub):
                 assert summary.status is RunStatus.SUCCEEDED, summary
             yield Results(made, synced_good, {k: _synced(world, m) for k, m in made.items()},
-                          _open_errors(world))
+                          _open_errors(world), world)
 
 
 def test_the_catalogue_is_broad(results: Results, figures: Figures) -> None:
     sides = {c.side for c in CASES}
     figures.record("Bad input", kinds_tried=len(CASES),
                    kinds_by_side={s: sum(c.side == s for c in CASES) for s in sorted(sides)},
+                   kinds_by_object={o: sum(c.object == o for c in CASES)
+                                    for o in ("account", "product")},
                    reported_per_record=sum(m.outcome is not None for m in results.made.values()),
                    synced_after_fix=sum(results.after_fix.values()),
                    good_records_in_the_same_batches_synced=sum(results.good))
-    assert len(CASES) >= 25 and sides == {"sap", "salesforce"}
+    assert len(CASES) >= 40 and sides == {"sap", "salesforce"}
     assert results.good == [True] * 6  # bad records never stop the rest of their batch
 
 
@@ -319,3 +396,35 @@ def test_bad_record_is_reported_then_syncs_once_fixed(results: Results, case: Ca
     assert case.reason.lower() in message.lower(), (case.reason, message)
     assert results.after_fix[case.id], f"{case.id}: not synced after the fix and retry"
     assert made.key not in results.errors_after_fix, results.errors_after_fix.get(made.key)
+
+
+LONE = "Lone \udc00 Ltd"
+"""Half of a UTF-16 surrogate pair: a Python (or Java) string, but not UTF-8 text."""
+
+
+def test_text_that_is_not_utf8_is_a_field_error_and_no_api_stores_it(
+    results: Results, figures: Figures,
+) -> None:
+    """Neither API stores such a value (each refuses the request that carries it, as both
+    real JSON parsers do), so no record can hold one; should one reach the hub anyway,
+    it is an error of that record's field, never a batch that cannot be encoded."""
+    world = results.world
+    escaped = b'{"Name": "Lone \\udc00 Ltd", "CardCode": "LONE1", "CardName": "Lone"}'
+    with world.salesforce_user() as sf:
+        refused_sf = sf.transport.send(
+            "POST", f"{sf.conn.data_path}/sobjects/Account", kind="create", idempotent=False,
+            content=lambda: iter([escaped]), headers={"Content-Type": "application/json"})
+    with world.hub.service_layer() as sl:
+        refused_sl = sl.transport.send("POST", "BusinessPartners", kind="create",
+                                       idempotent=False, content=escaped,
+                                       headers={"Content-Type": "application/json"})
+    from_sf = ACCOUNT_MAP.from_salesforce({"Name": LONE})
+    from_sap = ACCOUNT_MAP.from_sap({"CardName": LONE})
+    figures.record("Bad input", non_utf8_text=(
+        f"refused by Salesforce ({refused_sf.status_code}) and the Service Layer "
+        f"({refused_sl.status_code}); a field error if read: {from_sf.errors[0].reason}"))
+    assert (refused_sf.status_code, refused_sl.status_code) == (400, 400)
+    for mapped, field in ((from_sf, "Name"), (from_sap, "CardName")):
+        assert [(e.field, e.reason) for e in mapped.errors] == [
+            (field, "contains a lone surrogate (not valid UTF-8) U+DC00 at position 6; "
+                    "remove it")]

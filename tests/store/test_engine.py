@@ -36,9 +36,24 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Pa
             pragma = connection.exec_driver_sql
             assert pragma("PRAGMA journal_mode").scalar() == "wal"
             assert pragma("PRAGMA foreign_keys").scalar() == 1
-            assert pragma("PRAGMA busy_timeout").scalar() == 30_000
+            assert pragma("PRAGMA busy_timeout").scalar() == 10_000
     finally:
         engine.dispose()
+
+
+def test_the_store_retry_window_sets_the_sqlite_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("B1HUB_STORE_RETRY_SECONDS", "2.5")
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 2_500
+    finally:
+        engine.dispose()
+    monkeypatch.setenv("B1HUB_STORE_RETRY_SECONDS", "soon")
+    with pytest.raises(ValueError, match="B1HUB_STORE_RETRY_SECONDS='soon' is not a positive"):
+        make_engine(f"sqlite:///{tmp_path / 'x.db'}")
 
 
 def test_postgresql_url_gives_a_psycopg_engine(db_url: str) -> None:

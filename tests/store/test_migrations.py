@@ -13,6 +13,8 @@ from b1hub.store import Store, current_revision, head_revision, make_engine, ope
 from b1hub.store.models import Base, Link
 from b1hub.store.repositories import Repositories, ensure_integration
 
+from .migration_rows import fill_every_table, missing_after_upgrade
+
 EXPECTED_TABLES = {
     "alembic_version",
     "api_tokens",
@@ -25,6 +27,7 @@ EXPECTED_TABLES = {
     "general_settings",
     "integrations",
     "links",
+    "login_throttle",
     "mapping_versions",
     "object_locks",
     "object_settings",
@@ -44,7 +47,7 @@ def test_upgrade_from_empty_creates_every_table_at_head(db_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == EXPECTED_TABLES
     finally:
         engine.dispose()
-    assert current_revision(db_url) == head_revision() == "0003"
+    assert current_revision(db_url) == head_revision() == "0004"
 
 
 def test_migrated_schema_matches_the_models(store: Store) -> None:
@@ -54,7 +57,7 @@ def test_migrated_schema_matches_the_models(store: Store) -> None:
 
 
 def test_every_table_but_integrations_and_users_is_owned_by_an_integration() -> None:
-    hub_wide = {"integrations", "users", "api_tokens"}
+    hub_wide = {"integrations", "users", "api_tokens", "login_throttle"}
     for name, table in Base.metadata.tables.items():
         if name in hub_wide:
             continue
@@ -80,7 +83,7 @@ def test_upgrade_on_an_up_to_date_database_is_a_no_op_keeping_data(store: Store)
             ]
     finally:
         reopened.dispose()
-    assert current_revision(url) == "0003"
+    assert current_revision(url) == "0004"
 
 
 def test_concurrent_upgrades_of_an_empty_database_both_succeed(db_url: str) -> None:
@@ -101,7 +104,7 @@ def test_concurrent_upgrades_of_an_empty_database_both_succeed(db_url: str) -> N
     for thread in threads:
         thread.join()
     assert errors == []
-    assert current_revision(db_url) == "0003"
+    assert current_revision(db_url) == "0004"
 
 
 def test_upgrade_from_the_first_migration_keeps_data(db_url: str) -> None:
@@ -135,3 +138,21 @@ def test_upgrade_from_the_first_migration_keeps_data(db_url: str) -> None:
             )
     finally:
         store.dispose()
+
+
+def test_upgrade_from_the_first_migration_keeps_a_row_of_every_table(db_url: str) -> None:
+    """Every table of the first release holds a row; after the upgrade to head each row is
+    still there with every value it had, whatever later migrations rebuilt or added."""
+    upgrade(db_url, revision="0001")
+    rows = fill_every_table(db_url)
+    assert {"integrations", "users", "api_tokens", "links", "runs", "record_outcomes",
+            "checkpoints", "connections", "conflicts", "audit_log"} <= set(rows)
+    engine = make_engine(db_url)
+    try:
+        at_first = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+    assert set(rows) == at_first
+    upgrade(db_url)
+    assert current_revision(db_url) == head_revision()
+    assert missing_after_upgrade(db_url, rows) == []

@@ -7,6 +7,8 @@ see its own writes as changes and echo them back.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,29 @@ def text(value: Any) -> str | None:
         return None
     out = str(value).strip()
     return out or None
+
+
+UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry (C0 controls but tab and line breaks, lone surrogates,
+U+FFFE/U+FFFF): Salesforce's SOAP, Bulk XML and report exports and SAP's XML layers break
+on them, and a lone surrogate is not UTF-8 at all, so no JSON body could even send it."""
+SALESFORCE_DATES = (dt.date(1700, 1, 1), dt.date(4000, 12, 31))
+"""The dates a Salesforce date field accepts."""
+
+
+def checked_text(value: Any) -> str | None:
+    """:func:`text`, refusing a character neither system carries safely: one bad value
+    is then a record error naming it, not a value that breaks the other side's tools
+    (or, for a lone surrogate, a whole batch that cannot be encoded)."""
+    out = text(value)
+    found = UNSAFE.search(out) if out else None
+    if found is not None:
+        code = ord(found.group())
+        kind = ("a lone surrogate (not valid UTF-8)" if 0xD800 <= code <= 0xDFFF
+                else "a non-character" if code > 0xFFFD else "a control character")
+        raise ValueError(f"contains {kind} U+{code:04X} at position {found.start() + 1}; "
+                         "remove it")
+    return out
 
 
 def yes_no_to_bool(value: Any) -> bool | None:
@@ -47,9 +72,20 @@ def sap_currency(value: Any) -> str | None:
 
 
 def sap_date(value: Any) -> str | None:
-    """``2026-11-25T00:00:00Z`` (v2) or ``2026-11-25`` (v1) to ``2026-11-25``."""
+    """``2026-11-25T00:00:00Z`` (v2) or ``2026-11-25`` (v1) to ``2026-11-25``; a value that
+    is no date, or a date Salesforce cannot hold (ERPs' "open-ended" 9999-12-31), is refused."""
     out = text(value)
-    return out[:10] if out else None
+    if not out:
+        return None
+    try:
+        day = dt.date.fromisoformat(out[:10])
+    except ValueError:
+        raise ValueError(f"{out!r} is not a date (YYYY-MM-DD)") from None
+    first, last = SALESFORCE_DATES
+    if not first <= day <= last:
+        raise ValueError(f"date {day.isoformat()} is outside the dates Salesforce accepts "
+                         f"({first.isoformat()} to {last.isoformat()})")
+    return day.isoformat()
 
 
 def number(value: Any) -> float | None:
@@ -103,7 +139,7 @@ class Transform:
 TRANSFORMS: dict[str, Transform] = {
     t.name: t
     for t in (
-        Transform("text", text, _identity, text, _identity),
+        Transform("text", checked_text, _identity, checked_text, _identity),
         Transform("yes_no", yes_no_to_bool, bool_to_yes_no, _identity, _identity),
         Transform("inverse_yes_no",
                   lambda v: None if v is None else not yes_no_to_bool(v),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from b1hub.mapping.fields import Direction, FieldMap, ObjectMap
 from b1hub.objects.spec import ObjectSpec
-from b1hub.sync.contacts import run_contacts
+from b1hub.sync.contacts_run import run_contacts
 
 CONTACT_MAP = ObjectMap(
     fields=(

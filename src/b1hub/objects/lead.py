@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from b1hub.mapping.fields import Direction, FieldMap, ObjectMap
 from b1hub.objects.spec import ObjectSpec
-from b1hub.sync.leads import run_leads
+from b1hub.sync.leads_run import run_leads
 
 BILL = "BPAddresses[AddressType=bo_BillTo]"
 

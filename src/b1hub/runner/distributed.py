@@ -31,6 +31,7 @@ from b1hub.runner.dispatcher import Dispatcher
 from b1hub.runner.execute import RunFunction, engine_run, execute_run, executor_name
 from b1hub.runner.locks import ObjectBusy, heartbeat_interval, stale_limit
 from b1hub.store import Store, open_store
+from b1hub.store.availability import StoreUnavailable
 from b1hub.store.models import Integration, Run
 from b1hub.store.repositories import Repositories
 
@@ -68,7 +69,7 @@ def _register(app: procrastinate.App, store_url: str | None, run: RunFunction) -
     @app.task(
         name=TASK_NAME,
         retry=procrastinate.RetryStrategy(
-            wait=BUSY_RETRY_SECONDS, retry_exceptions={ObjectBusy}
+            wait=BUSY_RETRY_SECONDS, retry_exceptions={ObjectBusy, StoreUnavailable}
         ),
     )
     def run_object_job(integration: str, object_name: str, run_id: int) -> None:

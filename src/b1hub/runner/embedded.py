@@ -25,6 +25,7 @@ from b1hub.runner.enqueue import TableQueue
 from b1hub.runner.execute import RunFunction, engine_run, execute_run
 from b1hub.runner.locks import ObjectBusy, holder_name, stale_limit
 from b1hub.store import Store
+from b1hub.store.availability import StoreUnavailable
 from b1hub.store.models import Integration, Run
 from b1hub.store.repositories import Repositories, stalled_runs
 from b1hub.store.types import RunStatus, utcnow
@@ -154,6 +155,10 @@ class WorkerPool:
                 backoff.pop(claimed.run_id, None)
             except ObjectBusy:
                 release(self.store, claimed.run_id, me)
+                backoff[claimed.run_id] = time.monotonic() + BUSY_RETRY.total_seconds()
+            except StoreUnavailable:  # nothing can be released now: recovery finishes it
+                log.warning("run %s left to recovery: the store is unavailable", claimed.run_id,
+                            exc_info=True)
                 backoff[claimed.run_id] = time.monotonic() + BUSY_RETRY.total_seconds()
             except Exception:
                 log.exception("run %s could not be executed", claimed.run_id)

@@ -1,8 +1,10 @@
 """Execute one queued run: the step shared by the embedded pool and procrastinate jobs.
 
 Whatever executes a run, the run row ends in a final state: the engine finishes it, and
-if the engine raises before it could, the run is failed here with the reason. Only
-``ObjectBusy`` escapes, so the caller can try again once the object is free.
+if the engine raises before it could, the run is failed here with the reason (paused when
+the store was locked or unreachable). Only ``ObjectBusy`` escapes, so the caller can try
+again once the object is free, and ``StoreUnavailable`` when the store cannot even record
+the pause: the run is then left to the runner's recovery.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import update
 from b1hub.hub import Hub
 from b1hub.runner.locks import ObjectBusy, heartbeat_interval
 from b1hub.store import Store
+from b1hub.store.availability import StoreUnavailable, paused_message, unavailable_reason
 from b1hub.store.models import Run
 from b1hub.store.repositories.runs import ACTIVE
 from b1hub.store.types import RunStatus, RunTrigger, utcnow
@@ -94,12 +97,15 @@ def execute_run(
     except ObjectBusy:
         raise
     except Exception as exc:
-        log.exception("run %s of %s failed", run_id, object_name)
-        return _fail_if_active(hub, run_id, f"{type(exc).__name__}: {exc}")
+        reason = unavailable_reason(exc)
+        if reason is None:
+            log.exception("run %s of %s failed", run_id, object_name)
+            return _finish_if_active(hub, run_id, f"{type(exc).__name__}: {exc}")
+        return _pause_if_active(hub, run_id, reason)
     finally:
         if note is not None:
             _note_resumed(hub, run_id, note)
-    return _fail_if_active(hub, run_id, "the run ended without recording a result")
+    return _finish_if_active(hub, run_id, "the run ended without recording a result")
 
 
 def _note_resumed(hub: Hub, run_id: int, note: str) -> None:
@@ -111,12 +117,31 @@ def _note_resumed(hub: Hub, run_id: int, note: str) -> None:
             repos.session.execute(update(Run).where(Run.id == run_id).values(message=message))
 
 
-def _fail_if_active(hub: Hub, run_id: int, message: str) -> RunStatus:
+def _finish_if_active(
+    hub: Hub, run_id: int, message: str, status: RunStatus = RunStatus.FAILED
+) -> RunStatus:
     with hub.repos() as repos:
         row = repos.runs.get(run_id)
         if row is None:
-            return RunStatus.FAILED
+            return status
         if row.status in ACTIVE:
-            repos.runs.finish(run_id, RunStatus.FAILED, message)
-            return RunStatus.FAILED
+            repos.runs.finish(run_id, status, message)
+            return status
         return row.status
+
+
+def _pause_if_active(hub: Hub, run_id: int, reason: str) -> RunStatus:
+    """A run stopped by a locked or unreachable store is paused, not failed: nothing of its
+    records is lost and the next run resumes. Raises ``StoreUnavailable`` while the store
+    cannot even record that."""
+    log.warning("run %s paused: the store was unavailable (%s)", run_id, reason)
+    try:
+        return _finish_if_active(hub, run_id, paused_message(reason), RunStatus.PAUSED)
+    except Exception as exc:
+        still = unavailable_reason(exc)
+        if still is None:
+            raise
+        raise StoreUnavailable(
+            f"run {run_id} could not be recorded as paused: the hub's store is still "
+            f"unavailable ({still}); the runner's recovery finishes it once it is back"
+        ) from exc

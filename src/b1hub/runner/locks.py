@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -15,6 +16,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from b1hub.hub import Hub
+from b1hub.store.availability import unavailable_reason
+
+log = logging.getLogger(__name__)
 
 STALE_AFTER_ENV = "B1HUB_STALE_AFTER_SECONDS"
 HEARTBEAT_EVERY = timedelta(seconds=5)
@@ -84,10 +88,16 @@ def object_lock(
 
     def beat() -> None:
         while not stop.wait(beat_every.total_seconds()):
-            with hub.repos() as repos:
-                if not repos.locks.heartbeat(object_name, holder):
-                    lost.set()
-                    return
+            try:
+                with hub.repos() as repos:
+                    if not repos.locks.heartbeat(object_name, holder):
+                        lost.set()
+                        return
+            except Exception as exc:  # a store locked or down for a while: beat again later
+                if unavailable_reason(exc) is None:
+                    raise
+                log.warning("heartbeat of the %s lock missed: the store is unavailable",
+                            object_name)
 
     thread = threading.Thread(target=beat, name=f"lock-{object_name}", daemon=True)
     thread.start()

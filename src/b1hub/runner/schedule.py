@@ -49,8 +49,11 @@ class Schedule:
             ZoneInfo(self.timezone)
         except (KeyError, ValueError) as exc:
             raise ScheduleError(f"unknown time zone {self.timezone!r}") from exc
-        if not self.weekdays or not self.weekdays <= ALL_DAYS:
+        if not self.weekdays:
             raise ScheduleError("choose at least one weekday (mon..sun)")
+        if not self.weekdays <= ALL_DAYS:
+            unknown = ", ".join(str(d) for d in sorted(self.weekdays - ALL_DAYS))
+            raise ScheduleError(f"unknown weekday number {unknown}; use 0 (mon) to 6 (sun)")
         if self.frequency in (Frequency.DAILY, Frequency.WEEKLY) and self.at is None:
             raise ScheduleError(f"a {self.frequency} schedule needs a time of day (HH:MM)")
         if self.frequency is Frequency.INTERVAL:

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Dialect, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
+from b1hub.store.availability import retry_seconds, transient_connect_error
 from b1hub.store.paths import database_url
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT_SECONDS = 10
+"""Per connection attempt, unless the URL sets ``connect_timeout``: a host that drops packets
+fails the attempt instead of hanging for the kernel's TCP timeout."""
 
 
-def _ensure_wal(cursor: sqlite3.Cursor) -> None:
+def _ensure_wal(cursor: sqlite3.Cursor, wait_seconds: float) -> None:
     """Switch the file to WAL once. The switch needs an exclusive lock and SQLite does not run
     the busy handler for it, so racing first connections retry here instead of failing."""
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    deadline = time.monotonic() + wait_seconds
     while True:
         try:
             if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
@@ -34,15 +38,41 @@ def _ensure_wal(cursor: sqlite3.Cursor) -> None:
             time.sleep(0.02)
 
 
-def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        _ensure_wal(cursor)
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    finally:
-        cursor.close()
+def _sqlite_pragmas(wait_seconds: float) -> Callable[[sqlite3.Connection, Any], None]:
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout={round(wait_seconds * 1000)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            _ensure_wal(cursor, wait_seconds)
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    return on_connect
+
+
+def _connect_retrying(wait_seconds: float) -> Callable[..., Any]:
+    """A ``do_connect`` hook: a server restarting or briefly unreachable is waited for (up
+    to ``wait_seconds``) rather than failing whatever needed the connection. A pooled
+    connection found dead by the pre-ping reconnects through here too."""
+
+    def do_connect(
+        dialect: Dialect, _record: ConnectionPoolEntry, cargs: tuple[Any, ...],
+        cparams: dict[str, Any],
+    ) -> Any:
+        deadline = time.monotonic() + wait_seconds
+        delay = 0.1
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.OperationalError as exc:
+                if not transient_connect_error(exc) or time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+    return do_connect
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -52,16 +82,28 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     concurrent writers (runner + console + CLI) wait instead of failing. pysqlite's default
     transaction handling is kept on purpose: it begins a transaction at the first write, so a
     read followed by a write never hits SQLITE_BUSY_SNAPSHOT.
+
+    PostgreSQL: pooled connections are pinged before use and connecting is retried.
+
+    Both wait :func:`~b1hub.store.availability.retry_seconds` for a locked or unreachable
+    store; past that the statement fails and a run pauses on it.
     """
     resolved = make_url(url or database_url())
+    wait = retry_seconds()
     if resolved.get_backend_name() == "sqlite":
         if resolved.database and resolved.database != ":memory:":
             Path(resolved.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        connect_args = {"check_same_thread": False, "timeout": wait}
         engine = create_engine(resolved, connect_args=connect_args, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(wait))
         return engine
-    return create_engine(resolved, pool_pre_ping=True, **kwargs)
+    connect_args = {} if "connect_timeout" in resolved.query else {
+        "connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}
+    engine = create_engine(resolved, pool_pre_ping=True,
+                           connect_args={**connect_args, **kwargs.pop("connect_args", {})},
+                           **kwargs)
+    event.listen(engine, "do_connect", _connect_retrying(wait))
+    return engine
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,6 @@ def current_addresses(ctx: RunContext, codes: list[str]) -> dict[str, list[dict[
         for page in ctx.sap.iter_pages("BusinessPartners", select=["CardCode", COLLECTION],
                                        filter=condition):
             if not isinstance(page, list):
-                raise Paused(str(page))
+                raise Paused(page)
             found.update({str(r["CardCode"]): list(r.get(COLLECTION) or []) for r in page})
     return found

@@ -1,11 +1,13 @@
 """Contacts both ways, one business partner / account pair at a time.
 
-A change on either side (an SAP partner whose ``UpdateDate`` moved, a Salesforce
-Contact) marks its pair dirty; each dirty pair is then settled whole: contact persons
-linked to Contacts are merged field by field, unlinked ones are first matched (external
-id, then e-mail, then name) and only then created. An SAP write is one PATCH of the
-partner carrying just the changed members, each with its ``InternalCode`` (the Service
-Layer merges collections by default), so siblings are never rewritten.
+A contact person or Contact changed on either side marks its pair dirty (which pairs,
+and what is read for them: :mod:`b1hub.sync.contacts_run`); each dirty pair is then
+settled whole: contact persons linked to Contacts are merged field by field (a Contact
+not read this run is unchanged, so its link's base stands for it), unlinked ones are
+first matched (external id, then e-mail, then name) and only then created. An SAP write
+is one PATCH of the partner carrying just the changed members, each with its
+``InternalCode`` (the Service Layer merges collections by default), so siblings are
+never rewritten.
 """
 
 from __future__ import annotations
@@ -16,34 +18,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from b1hub.connectors.base import WriteRecord
+from b1hub.mapping.fields import FieldError
 from b1hub.mapping.transforms import text
-from b1hub.store.repositories import Repositories
+from b1hub.store.models import Link
+from b1hub.store.repositories import LinkState, Repositories
 from b1hub.store.repositories.outcomes import OutcomeIn
-from b1hub.store.types import Direction, ObjectDirection, OutcomeAction, OutcomeStatus
-from b1hub.sync import writer
+from b1hub.store.types import Direction, OutcomeAction, OutcomeStatus
+from b1hub.sync import messages, writer
 from b1hub.sync.context import RunContext
 from b1hub.sync.hashing import record_hash
 from b1hub.sync.pairs import (
     Version,
+    base_of,
     first_base,
-    our_echo,
     out,
-    read_sap_changes,
-    read_sf_changes,
     sap_modified,
     sap_records,
-    save_checkpoint,
     settle,
     sf_modified,
-    sf_rows_in,
 )
-from b1hub.sync.records import OpenRecords, now_iso, record_key
+from b1hub.sync.records import now_iso
 
 SAP_TO_SF = Direction.SAP_TO_SALESFORCE
 SF_TO_SAP = Direction.SALESFORCE_TO_SAP
-SAP_SELECT = ["CardCode", "CardType", "ContactEmployees", "UpdateDate", "UpdateTime"]
-PARTNERS_PER_STEP = 40
-ACCOUNT = "account"
 
 
 def contact_key(card_code: str, internal_code: Any) -> str:
@@ -56,127 +53,15 @@ def sf_fields(ctx: RunContext) -> list[str]:
                                "LastModifiedById"]))
 
 
-def run_contacts(
-    ctx: RunContext, direction: ObjectDirection, sap_keys: set[str] | None,
-    sf_ids: set[str] | None,
-) -> None:
-    """Both directions of one run (``sap_keys``/``sf_ids``: retry only these)."""
-    flags = Flags(direction in (ObjectDirection.BOTH, ObjectDirection.SAP_TO_SALESFORCE),
-                  direction in (ObjectDirection.BOTH, ObjectDirection.SALESFORCE_TO_SAP))
-    if sap_keys is not None or sf_ids is not None:
-        codes = {record_key(k) for k in sap_keys or ()}
-        codes |= set(_codes_of_contacts(ctx, sf_ids or set()))
-        sync_partners(ctx, codes, flags)
-        return
-    sf_changes = read_sf_changes(ctx, sf_fields(ctx), "AccountId != null", SF_TO_SAP)
-    sap_changes = read_sap_changes(ctx, SAP_SELECT, "CardType eq 'cCustomer'", SAP_TO_SF)
-    codes = _dirty(ctx, sap_changes.rows, sf_changes.rows)
-    sync_partners(ctx, codes, flags)
-    if ctx.pending_reason:
-        return
-    save_checkpoint(ctx, sf_changes, SF_TO_SAP)
-    save_checkpoint(ctx, sap_changes, SAP_TO_SF)
-    if ctx.sap_written:
-        # absorb the echoes of this run's SAP writes now, so the next run starts quiet
-        ctx.sap_written = 0
-        again = read_sap_changes(ctx, SAP_SELECT, "CardType eq 'cCustomer'", SAP_TO_SF)
-        sync_partners(ctx, _dirty(ctx, again.rows, []), flags)
-        if not ctx.pending_reason:
-            save_checkpoint(ctx, again, SAP_TO_SF)
-
-
 @dataclass(frozen=True)
 class Flags:
     to_sf: bool
     to_sap: bool
 
 
-def _codes_of_contacts(ctx: RunContext, sf_ids: set[str]) -> list[str]:
-    rows = sf_rows_in(ctx, ["AccountId"], "Contact", "Id", sf_ids)
-    with ctx.hub.repos() as repos:
-        accounts = repos.links.by_sf_ids(ACCOUNT, [str(r["AccountId"]) for r in rows
-                                                   if r.get("AccountId")])
-    return [link.sap_key for link in accounts.values()]
-
-
-def _dirty(
-    ctx: RunContext, sap_rows: list[dict[str, Any]], sf_rows: list[dict[str, Any]]
-) -> set[str]:
-    """CardCodes of the pairs to settle; contacts whose account is not linked yet wait."""
-    spec = ctx.spec
-    waits: list[OutcomeIn] = []
-    with ctx.hub.repos() as repos:
-        sap_codes = {str(r["CardCode"]): r for r in sap_rows}
-        linked = repos.links.by_sap_keys(ACCOUNT, sap_codes)
-        selected = {s.sap_key for s in repos.selections.all(ACCOUNT)}
-        codes = set(linked)
-        for code, row in sap_codes.items():
-            if code not in linked and code in selected and row.get("ContactEmployees"):
-                waits.append(out(ctx, SAP_TO_SF, OutcomeAction.SKIP, OutcomeStatus.WAITING,
-                                 sap_key=code, sf_id=None,
-                                 message=f"contacts of {code} wait for its account to be "
-                                         "synced"))
-        contact_links = repos.links.by_sf_ids(spec.name, [str(r["Id"]) for r in sf_rows])
-        fresh = [r for r in sf_rows if not (our_echo(ctx, r) and str(r["Id"]) in contact_links)]
-        accounts = repos.links.by_sf_ids(ACCOUNT, [str(r["AccountId"]) for r in fresh])
-        unlinked = [r for r in fresh if str(r["AccountId"]) not in accounts]
-        codes.update(accounts[str(r["AccountId"])].sap_key for r in fresh
-                     if str(r["AccountId"]) in accounts)
-        open_records = OpenRecords.load(repos, spec.name, SAP_TO_SF)
-        ready = _linked(repos, open_records)
-        codes.update(ready)
-        waits.extend(out(ctx, SAP_TO_SF, OutcomeAction.SKIP, OutcomeStatus.SUCCEEDED,
-                         sap_key=code, sf_id=None, message="its account is linked now")
-                     for code in ready)
-        sf_open = OpenRecords.load(repos, spec.name, SF_TO_SAP)
-    waiting_ids = set(sf_open.waiting)
-    candidates = unlinked + ([{"Id": i} for i in waiting_ids] if waiting_ids else [])
-    codes |= _sf_waiting(ctx, candidates, waits)
-    if waits:
-        with ctx.hub.repos() as repos:
-            repos.outcomes.record(ctx.run_id, waits)
-        ctx.count(waits)
-    return codes
-
-
-def _linked(repos: Repositories, open_records: OpenRecords) -> set[str]:
-    return set(repos.links.by_sap_keys(ACCOUNT, open_records.waiting))
-
-
-def _sf_waiting(
-    ctx: RunContext, rows: list[dict[str, Any]], waits: list[OutcomeIn]
-) -> set[str]:
-    """Contacts of unlinked accounts: wait when the account will be synced, else skip;
-    returns the CardCodes of those whose account got linked meanwhile."""
-    if not rows:
-        return set()
-    ids = {str(r["Id"]) for r in rows}
-    current = sf_rows_in(ctx, ["AccountId", "Account.Type", "Account.SAP_CardCode__c"],
-                         "Contact", "Id", ids)
-    codes: set[str] = set()
-    with ctx.hub.repos() as repos:
-        accounts = repos.links.by_sf_ids(ACCOUNT, [str(r.get("AccountId")) for r in current])
-        for row in current:
-            account = accounts.get(str(row.get("AccountId")))
-            if account is not None:
-                codes.add(account.sap_key)
-                waits.append(out(ctx, SF_TO_SAP, OutcomeAction.SKIP, OutcomeStatus.SUCCEEDED,
-                                 sap_key=None, sf_id=str(row["Id"]),
-                                 message="its account is linked now"))
-                continue
-            parent = row.get("Account") or {}
-            if parent.get("Type") in ctx.settings.account_types or parent.get(
-                    "SAP_CardCode__c"):
-                waits.append(out(ctx, SF_TO_SAP, OutcomeAction.SKIP, OutcomeStatus.WAITING,
-                                 sap_key=None, sf_id=str(row["Id"]),
-                                 message=f"contact {row['Id']} waits for its account "
-                                         f"{row.get('AccountId')} to be synced"))
-    return codes
-
-
 @dataclass
 class Plan:
-    """The writes of one step (a few dozen partners)."""
+    """The writes of one step (a chunk of partners)."""
 
     sf_creates: list[WriteRecord] = field(default_factory=list)
     sf_updates: list[WriteRecord] = field(default_factory=list)
@@ -187,30 +72,28 @@ class Plan:
     """Contact key -> merged values to store once its writes succeed."""
     sf_of: dict[str, str] = field(default_factory=dict)
     outcomes: list[OutcomeIn] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    """Contact key or Salesforce Id -> how its errors name the record."""
+    matches: list[Match] = field(default_factory=list)
+    """Unlinked pairs found to be the same person: linked together, then settled."""
 
 
-def sync_partners(ctx: RunContext, codes: set[str], flags: Flags) -> None:
-    ordered = sorted(codes)
-    for start in range(0, len(ordered), PARTNERS_PER_STEP):
-        _step(ctx, ordered[start:start + PARTNERS_PER_STEP], flags)
+@dataclass(frozen=True)
+class Match:
+    key: str
+    sf_id: str
+    member: dict[str, Any]
+    sap: dict[str, Any]
+    raw: dict[str, Any]
+    sf: dict[str, Any]
 
 
-def _step(ctx: RunContext, codes: list[str], flags: Flags) -> None:
-    partners = sap_records(ctx, codes, SAP_SELECT)
-    with ctx.hub.repos() as repos:
-        accounts = repos.links.by_sap_keys(ACCOUNT, codes)
-    contacts = sf_rows_in(ctx, sf_fields(ctx), "Contact", "AccountId",
-                          [link.sf_id for link in accounts.values()])
-    by_account: dict[str, list[dict[str, Any]]] = {}
-    for row in contacts:
-        by_account.setdefault(str(row["AccountId"]), []).append(row)
-    plan = Plan()
-    with ctx.hub.repos() as repos:
-        for code in codes:
-            if code in partners and code in accounts:
-                _pair(ctx, repos, plan, partners[code], accounts[code].sf_id,
-                      by_account.get(accounts[code].sf_id, []), flags)
-    _write(ctx, plan)
+@dataclass(frozen=True)
+class Linked:
+    """The contact links of a step's pairs, read at once: by contact key and by Id."""
+
+    by_key: dict[str, Link]
+    by_sf: dict[str, Link]
 
 
 def member_view(member: dict[str, Any]) -> dict[str, Any]:
@@ -220,44 +103,63 @@ def member_view(member: dict[str, Any]) -> dict[str, Any]:
     return member
 
 
-def _pair(
+def plan_pair(
     ctx: RunContext, repos: Repositories, plan: Plan, partner: dict[str, Any], account_id: str,
-    contacts: list[dict[str, Any]], flags: Flags,
+    contacts: list[dict[str, Any]], flags: Flags, linked: Linked, *, every_contact: bool,
 ) -> None:
+    """Plan the writes of one partner / account pair.
+
+    ``contacts``: the account's Contacts read this run; ``every_contact`` says they are all
+    of them. When they are only the changed ones, a linked contact person whose Contact is
+    not among them is merged against the link's base as its Salesforce side (that Contact
+    did not change since the checkpoint); when they are all, a missing one was deleted.
+    Pairs matched here are settled by :func:`settle_matches` once linked.
+    """
     spec = ctx.spec
     code = str(partner["CardCode"])
     members = {contact_key(code, m["InternalCode"]): m
                for m in partner.get("ContactEmployees") or []}
     sf_by_id = {str(r["Id"]): r for r in contacts}
-    links = repos.links.by_sap_keys(spec.name, members)
-    links.update({link.sap_key: link
-                  for link in repos.links.by_sf_ids(spec.name, sf_by_id).values()})
+    links = {key: linked.by_key[key] for key in members if key in linked.by_key}
+    links.update({linked.by_sf[i].sap_key: linked.by_sf[i] for i in sf_by_id
+                  if i in linked.by_sf})
+    sf_key = {link.sf_id: key for key, link in links.items()}
     sap_values: dict[str, dict[str, Any]] = {}
     for key, member in members.items():
+        plan.labels[key] = person_label(member.get("Name"), "SAP", key)
         mapped = spec.field_map.from_sap(member_view(member))
         if mapped.errors:
-            plan.outcomes.append(out(ctx, SAP_TO_SF, OutcomeAction.ERROR, OutcomeStatus.FAILED,
-                                     sap_key=key, sf_id=None,
-                                     message=f"contact person {key}: " + "; ".join(
-                                         f"{e.field}: {e.reason}" for e in mapped.errors),
-                                     fields=[e.field for e in mapped.errors]))
+            plan.outcomes.append(_unmapped(ctx, SAP_TO_SF, plan.labels[key], mapped.errors,
+                                           sap_key=key, sf_id=links[key].sf_id
+                                           if key in links else None))
             continue
         sap_values[key] = mapped.values
-    sf_values = {i: spec.field_map.from_salesforce(r).values for i, r in sf_by_id.items()}
+    sf_values: dict[str, dict[str, Any]] = {}
+    for sf_id, row in sf_by_id.items():
+        name = " ".join(str(row[f]) for f in ("FirstName", "LastName") if row.get(f))
+        plan.labels[sf_id] = person_label(name, "Salesforce", sf_id)
+        mapped = spec.field_map.from_salesforce(row)
+        if mapped.errors:  # left out whole: a missing value must never blank SAP's
+            plan.outcomes.append(_unmapped(ctx, SF_TO_SAP, plan.labels[sf_id], mapped.errors,
+                                           sap_key=sf_key.get(sf_id), sf_id=sf_id))
+            continue
+        sf_values[sf_id] = mapped.values
     linked_sf = {link.sf_id for link in links.values()}
     unlinked_sap = {k: v for k, v in sap_values.items() if k not in links}
     unlinked_sf = {i: v for i, v in sf_values.items() if i not in linked_sf}
     for key, sf_id in match_people(unlinked_sap, unlinked_sf, sf_by_id).items():
-        link = repos.links.insert_or_get(spec.name, key, sf_id).link
-        link.base_values = first_base(sap_values[key], sf_values[sf_id])
-        links[key] = link
-        unlinked_sap.pop(key)
-        unlinked_sf.pop(sf_id)
+        plan.matches.append(Match(key, sf_id, members[key], unlinked_sap.pop(key),
+                                  sf_by_id[sf_id], unlinked_sf.pop(sf_id)))
     for key, link in links.items():
-        if key not in sap_values or link.sf_id not in sf_values:
-            continue  # removed on one side: deletes are not synced
-        _settle_pair(ctx, repos, plan, link, members[key], sap_values[key],
-                     sf_by_id[link.sf_id], sf_values[link.sf_id], flags)
+        if key not in sap_values:
+            continue  # removed in SAP: deletes are not synced
+        if link.sf_id in sf_values:
+            _settle_pair(ctx, repos, plan, link, members[key], sap_values[key],
+                         sf_by_id[link.sf_id], sf_values[link.sf_id], flags)
+        elif link.sf_id not in sf_by_id and not every_contact:
+            _settle_pair(ctx, repos, plan, link, members[key], sap_values[key], None,
+                         base_of(link), flags)
+        # else removed in Salesforce (deletes are not synced) or parked with its error
     if flags.to_sf:
         for key, values in unlinked_sap.items():
             data = spec.field_map.to_salesforce(values).values
@@ -274,19 +176,51 @@ def _pair(
             plan.bases[sf_id] = values
 
 
+def settle_matches(ctx: RunContext, repos: Repositories, plan: Plan, flags: Flags) -> None:
+    """Link the matched pairs of a step at once (a first load matches thousands), each
+    with a first base, then settle them like any linked pair."""
+    if not plan.matches:
+        return
+    saved = repos.links.save_many(ctx.spec.name, [
+        LinkState(m.key, m.sf_id, first_base(m.sap, m.sf)) for m in plan.matches],
+        synced_at=dt.datetime.now(dt.UTC))
+    if saved.conflicts:
+        raise saved.conflicts[0]
+    for m in plan.matches:
+        _settle_pair(ctx, repos, plan, saved.links[m.key], m.member, m.sap, m.raw, m.sf, flags)
+
+
+def person_label(name: Any, side: str, key: str) -> str:
+    """``Contact 'Jane Doe' (Salesforce 003...)``: the record an error is about."""
+    return messages.describe("Contact", str(name).strip() if name else None, side, key)
+
+
+def _unmapped(
+    ctx: RunContext, direction: Direction, label: str, errors: list[FieldError], *,
+    sap_key: str | None, sf_id: str | None,
+) -> OutcomeIn:
+    source = "SAP" if direction is SAP_TO_SF else "Salesforce"
+    return out(ctx, direction, OutcomeAction.ERROR, OutcomeStatus.FAILED, sap_key=sap_key,
+               sf_id=sf_id, message=messages.unmapped(label, source, errors),
+               fields=[e.field for e in errors])
+
+
 def _settle_pair(
     ctx: RunContext, repos: Repositories, plan: Plan, link: Any, member: dict[str, Any],
-    sap: dict[str, Any], raw: dict[str, Any], sf: dict[str, Any], flags: Flags,
+    sap: dict[str, Any], raw: dict[str, Any] | None, sf: dict[str, Any], flags: Flags,
 ) -> None:
+    """``raw`` None: the Contact was not read (unchanged), ``sf`` is the link's base."""
     spec = ctx.spec
-    settled = settle(ctx, repos, link, Version(sap, sap_modified(ctx, member)),
-                     Version(sf, sf_modified(raw), raw), plan.outcomes)
+    changed = sap_modified(ctx, member)
+    settled = settle(ctx, repos, link, Version(sap, changed),
+                     Version(sf, sf_modified(raw) if raw else changed, raw or {}),
+                     plan.outcomes)
     if settled.result is None:
         return
     result = settled.result
     to_sf = result.to_salesforce if flags.to_sf else {}
     to_sap = result.to_sap if flags.to_sap else {}
-    xref = raw.get(spec.salesforce_external_id) != link.sap_key
+    xref = raw is not None and raw.get(spec.salesforce_external_id) != link.sap_key
     if not to_sf and not to_sap and not xref:
         if result.values != {k: v for k, v in (link.base_values or {}).items()
                              if not k.startswith("__")}:
@@ -348,7 +282,7 @@ def match_people(
     return pairs
 
 
-def _write(ctx: RunContext, plan: Plan) -> None:
+def write_plan(ctx: RunContext, plan: Plan) -> None:
     spec = ctx.spec
     done: dict[str, str] = {}  # contact key -> Salesforce Id, written both ways
     outcomes = plan.outcomes
@@ -364,47 +298,38 @@ def _write(ctx: RunContext, plan: Plan) -> None:
             failed.add(key)
             outcomes.append(out(ctx, SAP_TO_SF, OutcomeAction.ERROR, OutcomeStatus.FAILED,
                                 sap_key=key, sf_id=plan.sf_of.get(key),
-                                message=f"Salesforce rejected contact {key}: "
-                                        f"{result.error.message}", code=result.error.code,
-                                fields=result.error.fields))
+                                message=messages.rejected(plan.labels.get(key, key),
+                                                          "Salesforce", "SAP", result.error),
+                                code=result.error.code, fields=messages.fields_of(result.error)))
         else:
             sf_id = result.remote_id or plan.sf_of.get(key, "")
             done[key] = sf_id
             outcomes.append(out(ctx, SAP_TO_SF, OutcomeAction.CREATE if key in created
                                 else OutcomeAction.UPDATE, OutcomeStatus.SUCCEEDED,
                                 sap_key=key, sf_id=sf_id))
-    bodies = {code: {"ContactEmployees": [*plan.sap_members.get(code, []),
-                                          *(b for _, b in plan.new_members.get(code, []))]}
-              for code in set(plan.sap_members) | set(plan.new_members)}
-    sap = writer.to_sap(ctx, "BusinessPartners", "update",
-                        [WriteRecord(code, body, code) for code, body in bodies.items()])
-    new_keys = _new_member_keys(ctx, plan, {c for c, r in sap.items() if r.ok})
+    sap = _write_members(ctx, plan)
+    new_keys = _new_member_keys(ctx, plan, {code for (code, ref), r in sap.items()
+                                            if r.ok and ref not in plan.sf_of})
     fixes: list[WriteRecord] = []
-    for code, result in sap.items():
-        keys = [f"{code}:{m['InternalCode']}" for m in plan.sap_members.get(code, [])]
-        ids = [sf_id for sf_id, _ in plan.new_members.get(code, [])]
+    for (code, ref), result in sap.items():
+        is_new = ref not in plan.sf_of
+        sf_id = ref if is_new else plan.sf_of[ref]
         if result.pending:
             ctx.pending_reason = result.pending
-            failed.update(keys)
-            continue
-        if result.error is not None:
-            failed.update(keys)
-            for sf_id in [*(plan.sf_of[k] for k in keys), *ids]:
-                outcomes.append(out(ctx, SF_TO_SAP, OutcomeAction.ERROR, OutcomeStatus.FAILED,
-                                    sap_key=code, sf_id=sf_id,
-                                    message=f"SAP rejected the contact persons of {code}: "
-                                            f"{result.error.message}",
-                                    code=result.error.code, fields=result.error.fields))
-            continue
-        for key in keys:
-            if key not in failed:
-                done[key] = plan.sf_of[key]
+            failed.add(ref)
+        elif result.error is not None:
+            failed.add(ref)
+            label = plan.labels.get(sf_id, sf_id)
+            outcomes.append(out(ctx, SF_TO_SAP, OutcomeAction.ERROR, OutcomeStatus.FAILED,
+                                sap_key=code if is_new else ref, sf_id=sf_id,
+                                message=messages.rejected(label, "SAP", "Salesforce",
+                                                          result.error),
+                                code=result.error.code, fields=messages.fields_of(result.error)))
+        elif not is_new:
+            done[ref] = sf_id
             outcomes.append(out(ctx, SF_TO_SAP, OutcomeAction.UPDATE, OutcomeStatus.SUCCEEDED,
-                                sap_key=key, sf_id=plan.sf_of[key]))
-        for sf_id in ids:
-            new_key = new_keys.get(sf_id)
-            if new_key is None:
-                continue
+                                sap_key=ref, sf_id=sf_id))
+        elif (new_key := new_keys.get(sf_id)) is not None:
             done[new_key] = sf_id
             plan.bases[new_key] = plan.bases.pop(sf_id)
             fixes.append(WriteRecord(new_key, {spec.salesforce_external_id: new_key}, sf_id))
@@ -412,6 +337,28 @@ def _write(ctx: RunContext, plan: Plan) -> None:
                                 sap_key=new_key, sf_id=sf_id))
     writer.to_salesforce(ctx, "Contact", "update", fixes)
     _remember(ctx, plan, {k: v for k, v in done.items() if k not in failed}, outcomes)
+
+
+def _write_members(ctx: RunContext, plan: Plan) -> dict[tuple[str, str], writer.Written]:
+    """(CardCode, contact key or new contact's Salesforce Id) -> its fate. One PATCH per
+    partner carries its changed contact persons; when SAP refuses one that carried
+    several, each is sent again alone, so one bad contact never fails its siblings."""
+    members: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for code, bodies in plan.sap_members.items():
+        members[code] = [(contact_key(code, b["InternalCode"]), b) for b in bodies]
+    for code, fresh in plan.new_members.items():
+        members.setdefault(code, []).extend(fresh)
+    first = writer.to_sap(ctx, "BusinessPartners", "update", [
+        WriteRecord(code, {"ContactEmployees": [b for _, b in group]}, code)
+        for code, group in members.items()])
+    results = {(code, ref): first[code] for code, group in members.items() for ref, _ in group}
+    alone = {f"{code} {ref}": (code, ref, body) for code, group in members.items()
+             if first[code].error is not None and len(group) > 1 for ref, body in group}
+    again = writer.to_sap(ctx, "BusinessPartners", "update", [
+        WriteRecord(key, {"ContactEmployees": [body]}, code)
+        for key, (code, _, body) in alone.items()])
+    results.update({(code, ref): again[key] for key, (code, ref, _) in alone.items()})
+    return results
 
 
 def _new_member_keys(ctx: RunContext, plan: Plan, codes: set[str]) -> dict[str, str]:
@@ -435,15 +382,15 @@ def _new_member_keys(ctx: RunContext, plan: Plan, codes: set[str]) -> dict[str, 
 def _remember(
     ctx: RunContext, plan: Plan, done: dict[str, str], outcomes: list[OutcomeIn]
 ) -> None:
-    now = dt.datetime.now(dt.UTC)
+    """Outcomes, then the links and merge bases of the pairs written, a few statements
+    per 500 pairs."""
     ctx.count(outcomes)
+    states = [LinkState(key, sf_id, values, sap_hash=digest, sf_hash=digest)
+              for key, sf_id in done.items()
+              if sf_id and (values := plan.bases.get(key)) is not None
+              for digest in [record_hash(values)]]
     with ctx.hub.repos() as repos:
         repos.outcomes.record(ctx.run_id, outcomes)
-        for key, sf_id in done.items():
-            values = plan.bases.get(key)
-            if values is None or not sf_id:
-                continue
-            link = repos.links.insert_or_get(ctx.spec.name, key, sf_id, synced_at=now).link
-            link.base_values = values
-            digest = record_hash(values)
-            repos.links.record_sync(link, sap_hash=digest, sf_hash=digest, synced_at=now)
+        saved = repos.links.save_many(ctx.spec.name, states, synced_at=dt.datetime.now(dt.UTC))
+        if saved.conflicts:
+            raise saved.conflicts[0]

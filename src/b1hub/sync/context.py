@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from b1hub.connectors.outcomes import StopOutcome
+from b1hub.connectors.outcomes import RecordError, StopOutcome
 from b1hub.connectors.salesforce.client import SalesforceClient
 from b1hub.connectors.service_layer.client import ServiceLayerClient
 from b1hub.hub import Hub
@@ -19,11 +19,20 @@ from b1hub.sync.api import Progress, ProgressCallback
 
 
 class Paused(Exception):
-    """A remote stopped answering or the API budget is spent: stop, keep the checkpoint."""
+    """A remote stopped answering or the API budget is spent: stop, keep the checkpoint.
+
+    ``refused`` is set when the remote answered but refused the request itself (a field
+    or object it lacks): no later run gets past that by itself, see :mod:`b1hub.sync.refused`.
+    """
 
     def __init__(self, reason: StopOutcome | str) -> None:
-        text = reason if isinstance(reason, str) else getattr(reason, "reason", None) or str(
-            reason)
+        self.refused = reason if isinstance(reason, RecordError) else None
+        if isinstance(reason, str):
+            text = reason
+        elif isinstance(reason, RecordError):
+            text = f"request refused: {reason.message} ({reason.code})"
+        else:
+            text = reason.reason
         super().__init__(text)
         self.reason = text
 

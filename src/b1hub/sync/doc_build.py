@@ -5,7 +5,10 @@ the hub did not sync, from its ``ProductCode`` when SAP knows that item code. An
 account not in SAP yet makes the document wait (read again every run); a product SAP
 does not know is a record error naming its code, never a dropped line. A line without a
 Salesforce price is priced by SAP from the partner's price list; when that list has no
-price either, the line is a record error.
+price either, the line is a record error. So are, named by line and field, a number SAP
+cannot hold (quantity, price, line total, discount), text it must not get, a header value
+that does not map, and, with multi-currency off, a currency other than the customer's
+(SAP would book the amounts in the customer's currency as they are).
 """
 
 from __future__ import annotations
@@ -13,13 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from b1hub.mapping.transforms import checked_text
 from b1hub.store.repositories import Repositories
+from b1hub.sync import messages
 from b1hub.sync.context import Paused, RunContext
 from b1hub.sync.doc_source import DocumentKind, SfDocument, nested
 from b1hub.sync.hashing import record_hash
 
 LINES = "DocumentLines"
 EXPENSES = "DocumentAdditionalExpenses"
+SAP_LIMIT = 1e13
+"""SAP keeps quantities, prices and totals as decimal(19,6): 13 digits before the point."""
 
 
 @dataclass
@@ -31,6 +38,8 @@ class Built:
     line_ids: list[str] = field(default_factory=list)
     waiting: str | None = None
     error: tuple[str, str] | None = None
+    fields: list[str] = field(default_factory=list)
+    """The Salesforce fields the error is about."""
 
     @property
     def digest(self) -> str:
@@ -47,7 +56,7 @@ def sap_items(ctx: RunContext, codes: set[str]) -> set[str]:
         condition = " or ".join("ItemCode eq '" + c.replace("'", "''") + "'" for c in group)
         for page in ctx.sap.iter_pages("Items", select=["ItemCode"], filter=condition):
             if not isinstance(page, list):
-                raise Paused(str(page))
+                raise Paused(page)
             known.update(str(r["ItemCode"]) for r in page)
         checked.update(group)
     return known & codes
@@ -93,6 +102,12 @@ def _build(
             built.error = ("UNKNOWN_PRODUCT",
                            f"line {number}: product {shown} is unknown in SAP (no item with "
                            "that code); create or sync the item, then retry")
+            built.fields = ["Product2Id"]
+            return built
+        bad = line_problem(line)
+        if bad is not None:
+            built.error = (bad[0], f"line {number}: {bad[1]}")
+            built.fields = bad[2]
             return built
         body: dict[str, Any] = {"ItemCode": item, "Quantity": float(line.get("Quantity") or 0)}
         if line.get("UnitPrice"):
@@ -104,6 +119,7 @@ def _build(
                                f"line {number}: no price for item {item} (price list "
                                f"{price_list} in SAP, and the Salesforce line has none) — "
                                "set a price and retry")
+                built.fields = ["UnitPrice"]
                 return built
         if line.get("Discount") is not None:
             body["DiscountPercent"] = float(line["Discount"])
@@ -113,10 +129,29 @@ def _build(
             body["TaxCode"] = settings.exempt_tax_code
         lines.append(body)
         built.line_ids.append(str(line["Id"]))
+    currency = doc.raw.get("CurrencyIsoCode")
+    if currency and not settings.multi_currency:
+        billed = partner(ctx, account.sap_key)[1]
+        if billed not in (None, "", "##") and billed != currency:
+            built.error = ("WRONG_CURRENCY",
+                           f"is in {currency} (CurrencyIsoCode) but SAP customer "
+                           f"{account.sap_key} is billed in {billed} and multi-currency is "
+                           f"off, so SAP would book these {currency} amounts as {billed} — "
+                           f"change the currency to {billed}, or turn multi-currency on "
+                           "(b1hub settings set multi_currency true), then retry")
+            built.fields = ["CurrencyIsoCode"]
+            return built
     header: dict[str, Any] = {}
     if kind.mapped:
-        header = ctx.spec.field_map.to_sap(
-            ctx.spec.field_map.from_salesforce(doc.raw).values).values
+        mapped = ctx.spec.field_map.from_salesforce(doc.raw)
+        converted = ctx.spec.field_map.to_sap(mapped.values)
+        errors = [*mapped.errors, *converted.errors]
+        if errors:  # never send the header without a field it could not map
+            built.error = ("UNMAPPED_VALUE",
+                           messages.unmapped("", "Salesforce", errors).removeprefix(": "))
+            built.fields = [e.field for e in errors]
+            return built
+        header = converted.values
     built.body = {**header, "CardCode": account.sap_key, "NumAtCard": doc.id, LINES: lines}
     charges = freight(ctx, doc, kind)
     if isinstance(charges, tuple):
@@ -157,14 +192,52 @@ def freight(ctx: RunContext, doc: SfDocument, kind: DocumentKind) -> list[dict[s
     return rows
 
 
+def line_problem(line: dict[str, Any]) -> tuple[str, str, list[str]] | None:
+    """(code, why, fields) when a Salesforce line holds a number SAP cannot take, or text
+    it must not: checked here, so the user reads which line and field, not SAP's words."""
+    quantity = float(line.get("Quantity") or 0)
+    price = float(line.get("UnitPrice") or 0)
+    discount = float(line.get("Discount") or 0)
+    if not 0 < quantity < SAP_LIMIT:
+        return ("QUANTITY_OUT_OF_RANGE",
+                f"quantity {quantity:g} (Quantity) is out of range: an SAP sales document "
+                "line needs a quantity above 0 (returns are credit memos in SAP) and below "
+                "10^13 — correct the line in Salesforce and retry", ["Quantity"])
+    if not -SAP_LIMIT < price < SAP_LIMIT:
+        return ("PRICE_OUT_OF_RANGE",
+                f"unit price {price:g} (UnitPrice) is out of range: SAP holds at most 13 "
+                "digits before the decimal point — correct the line in Salesforce and retry",
+                ["UnitPrice"])
+    if not -SAP_LIMIT < quantity * price < SAP_LIMIT:
+        return ("TOTAL_OUT_OF_RANGE",
+                f"quantity {quantity:g} times unit price {price:g} = {quantity * price:g} is out "
+                "of range: SAP holds a line total of at most 13 digits before the decimal "
+                "point — correct the line in Salesforce and retry", ["Quantity", "UnitPrice"])
+    if not 0 <= discount <= 100:
+        return ("DISCOUNT_OUT_OF_RANGE",
+                f"discount {discount:g}% (Discount) is out of range: SAP takes 0 to 100 % — "
+                "correct the line in Salesforce and retry", ["Discount"])
+    try:
+        checked_text(line.get("Description"))
+    except ValueError as exc:
+        return ("INVALID_TEXT", f"the line description (Description) {exc}, then retry",
+                ["Description"])
+    return None
+
+
+def partner(ctx: RunContext, card_code: str) -> tuple[int, str | None]:
+    """(price list, currency) of an SAP partner; read once per run."""
+    known: dict[str, tuple[int, str | None]] = ctx.cache.setdefault("partners", {})
+    if card_code not in known:
+        row = _one(ctx, "BusinessPartners", f"CardCode eq '{_quoted(card_code)}'",
+                   ["CardCode", "PriceListNum", "Currency"]) or {}
+        known[card_code] = (int(row.get("PriceListNum") or 1), row.get("Currency"))
+    return known[card_code]
+
+
 def sap_price(ctx: RunContext, card_code: str, item: str) -> tuple[int, float]:
     """(partner's price list, the item's price in it); read once per run and key."""
-    lists: dict[str, int] = ctx.cache.setdefault("partner_price_lists", {})
-    if card_code not in lists:
-        row = _one(ctx, "BusinessPartners", f"CardCode eq '{_quoted(card_code)}'",
-                   ["CardCode", "PriceListNum"])
-        lists[card_code] = int((row or {}).get("PriceListNum") or 1)
-    price_list = lists[card_code]
+    price_list = partner(ctx, card_code)[0]
     prices: dict[str, dict[int, float]] = ctx.cache.setdefault("item_prices", {})
     if item not in prices:
         row = _one(ctx, "Items", f"ItemCode eq '{_quoted(item)}'", ["ItemCode", "ItemPrices"])
@@ -180,7 +253,7 @@ def _quoted(value: str) -> str:
 def _one(ctx: RunContext, entity: str, condition: str, select: list[str]) -> dict[str, Any] | None:
     for page in ctx.sap.iter_pages(entity, select=select, filter=condition):
         if not isinstance(page, list):
-            raise Paused(str(page))
+            raise Paused(page)
         if page:
             return page[0]
     return None

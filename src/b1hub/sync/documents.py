@@ -102,10 +102,11 @@ def salesforce_to_sap(ctx: RunContext, kind: DocumentKind, retry_ids: set[str] |
         link = links.get(b.doc.id)
         if b.waiting is not None:
             outcomes.append(_out(ctx, b, None, OutcomeAction.CREATE, OutcomeStatus.WAITING,
-                                 "WAITING_FOR_ACCOUNT", b.waiting))
+                                 "WAITING_FOR_ACCOUNT", b.waiting, fields=["AccountId"]))
         elif b.error is not None:
             outcomes.append(_out(ctx, b, link.sap_key if link else None, OutcomeAction.ERROR,
-                                 OutcomeStatus.FAILED, b.error[0], b.error[1]))
+                                 OutcomeStatus.FAILED, b.error[0], b.error[1],
+                                 fields=b.fields))
         elif link is None:
             creates.append(b)
         else:
@@ -130,11 +131,12 @@ def _label(b: Built) -> str:
 def _out(
     ctx: RunContext, b: Built, sap_key: str | None, action: OutcomeAction,
     status: OutcomeStatus, code: str | None = None, message: str | None = None,
-    payload: dict[str, Any] | None = None,
+    payload: dict[str, Any] | None = None, fields: list[str] | None = None,
 ) -> OutcomeIn:
     text = f"{_label(b)}: {message}" if message else None
     return OutcomeIn(ctx.spec.name, DIRECTION, action, status, sap_key=sap_key, sf_id=b.doc.id,
-                     error_code=code, error_message=text, payload=payload)
+                     error_code=code, error_message=text, payload=payload,
+                     error_fields=fields or [])
 
 
 def _existing(ctx: RunContext, sf_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -145,7 +147,7 @@ def _existing(ctx: RunContext, sf_ids: list[str]) -> dict[str, dict[str, Any]]:
         for page in ctx.sap.iter_pages(ctx.spec.sap_entity, select=SNAPSHOT_FIELDS,
                                        filter=condition):
             if not isinstance(page, list):
-                raise Paused(str(page))
+                raise Paused(page)
             for row in page:
                 found.setdefault(str(row["NumAtCard"]), row)
     return found
@@ -158,7 +160,7 @@ def _by_entry(ctx: RunContext, entries: list[str]) -> dict[str, dict[str, Any]]:
         for page in ctx.sap.iter_pages(ctx.spec.sap_entity, select=SNAPSHOT_FIELDS,
                                        filter=condition):
             if not isinstance(page, list):
-                raise Paused(str(page))
+                raise Paused(page)
             found.update({str(r["DocEntry"]): r for r in page})
     return found
 
@@ -200,7 +202,8 @@ def _create(ctx: RunContext, kind: DocumentKind, creates: list[Built],
             outcomes.append(_out(ctx, b, None, OutcomeAction.ERROR, OutcomeStatus.FAILED,
                                  result.error.code,
                                  messages.rejected("", "SAP", "Salesforce",
-                                                   result.error).lstrip(": "), b.body))
+                                                   result.error).lstrip(": "), b.body,
+                                 messages.fields_of(result.error)))
         elif result.remote_id:
             written[result.remote_id] = b
     rows = _by_entry(ctx, list(written))
@@ -259,7 +262,8 @@ def _update(ctx: RunContext, kind: DocumentKind, updates: list[tuple[Built, Link
             outcomes.append(_out(ctx, b, entry, OutcomeAction.ERROR, OutcomeStatus.FAILED,
                                  result.error.code,
                                  messages.rejected("", "SAP", "Salesforce",
-                                                   result.error).lstrip(": ")))
+                                                   result.error).lstrip(": "),
+                                 fields=messages.fields_of(result.error)))
         else:
             done[entry] = (b, link)
     _finish(ctx, kind, done, _by_entry(ctx, list(done)), outcomes)

@@ -18,9 +18,11 @@ from b1hub.objects import udfs
 from b1hub.objects.registry import dependency_order, get_spec
 from b1hub.objects.spec import ObjectSpec
 from b1hub.runner.locks import object_lock
+from b1hub.store.availability import paused_message, unavailable_reason
 from b1hub.store.repositories import SALESFORCE_CONNECTOR, OrgApiUsage
 from b1hub.store.repositories.runs import ACTIVE
 from b1hub.store.types import ObjectDirection, RunStatus, RunTrigger
+from b1hub.sync import refused
 from b1hub.sync.api import NotActivated, NotInitialized, ProgressCallback, RunSummary
 from b1hub.sync.context import Paused, RunContext
 from b1hub.sync.sap_pass import run_sap_pass
@@ -71,8 +73,10 @@ def execute(
 ) -> RunSummary:
     """Run the passes of ``spec`` (only the given records when retrying) and finish the run.
 
-    An unexpected exception (a bug, the store failing) still finishes the run, as failed
-    with the reason, before it propagates: a run never stays "running" behind it.
+    An unexpected exception (a bug) still finishes the run, as failed with the reason,
+    before it propagates: a run never stays "running" behind it. A store that stays locked
+    or unreachable pauses the run instead, as soon as the store can record that; while it
+    cannot, the exception propagates and the runner's recovery finishes the run later.
     """
     with hub.repos() as repos:
         if run_id is None:
@@ -81,8 +85,12 @@ def execute(
     try:
         return _run_started(hub, spec, run_id, progress, sap_keys, sf_ids)
     except Exception as exc:
-        _fail_unexpected(hub, run_id, exc)
-        raise
+        paused = _fail_unexpected(hub, run_id, exc)
+        if paused is None:
+            raise
+        return RunSummary(run_id=run_id, object=spec.name, status=RunStatus.PAUSED, created=0,
+                          updated=0, skipped=0, failed=0, held=0, waiting=0, sap_requests=0,
+                          salesforce_api_calls=0, message=paused)
 
 
 def _run_started(
@@ -104,24 +112,42 @@ def _run_started(
                 raise Paused(ctx.pending_reason)
         except Paused as paused:
             status, message = RunStatus.PAUSED, f"paused: {paused.reason}; {RESUME}"
+            if paused.refused is not None:  # not an outage: a missing field, UDF, object
+                status, message = RunStatus.FAILED, refused.explain(ctx, paused.refused)
         except udfs.MissingUdfs as exc:
             status, message = RunStatus.FAILED, str(exc)
+        except Exception as exc:  # the store locked or down past its retry window: pause
+            reason = unavailable_reason(exc)
+            if reason is None:
+                raise
+            log.warning("run %s paused: the store was unavailable (%s)", run_id, reason)
+            status, message = RunStatus.PAUSED, paused_message(reason)
         sap_calls, sf_calls = sap.counters.api_calls, sf.counters.api_calls
         usage = sf.budget.last_seen()
     return _finish(hub, ctx, status, message, sap_calls, sf_calls,
                    OrgApiUsage(*usage) if usage else None)
 
 
-def _fail_unexpected(hub: Hub, run_id: int, exc: Exception) -> None:
-    log.exception("run %s failed unexpectedly", run_id)
+def _fail_unexpected(hub: Hub, run_id: int, exc: Exception) -> str | None:
+    """Finish the run behind ``exc``: paused if the store was unavailable (the pause message
+    is returned), failed otherwise. None when nothing could be recorded as paused."""
+    reason = unavailable_reason(exc)
+    if reason is None:
+        log.exception("run %s failed unexpectedly", run_id)
+        status, message = RunStatus.FAILED, f"failed: {type(exc).__name__}: {exc}; {RESUME}"
+    else:
+        log.warning("run %s paused: the store was unavailable (%s)", run_id, reason)
+        status, message = RunStatus.PAUSED, paused_message(reason)
     try:
         with hub.repos() as repos:
             run = repos.runs.get(run_id)
-            if run is not None and run.status in ACTIVE:
-                repos.runs.finish(run_id, RunStatus.FAILED,
-                                  f"failed: {type(exc).__name__}: {exc}; {RESUME}")
-    except Exception:  # the store itself is down: the runner's recovery fails it later
-        log.exception("could not record the failure of run %s", run_id)
+            if run is None or run.status not in ACTIVE:
+                return None
+            repos.runs.finish(run_id, status, message)
+    except Exception:  # the store itself is down: the runner's recovery finishes it later
+        log.exception("could not record the end of run %s", run_id)
+        return None
+    return message if status is RunStatus.PAUSED else None
 
 
 def _passes(

@@ -17,13 +17,18 @@ from typing import Any
 
 import orjson
 
+INT64 = 2**63
+"""orjson writes integers up to 64 bits; larger whole numbers are hashed as floats."""
+
 
 def _normalise(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float | Decimal):
         number = Decimal(str(value))
-        return int(number) if number == number.to_integral_value() else float(number)
+        if number == number.to_integral_value() and abs(number) < INT64:
+            return int(number)
+        return float(number)  # a huge whole number (a bad price of 1e20) hashes too
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, Mapping):

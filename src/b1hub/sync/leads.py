@@ -1,7 +1,8 @@
 """Leads both ways: SAP business partners of type lead ⇄ Salesforce Leads.
 
-Like contacts, a change on either side marks the pair dirty and both current versions
-are merged against the link's base. Unlinked records are matched before anything is
+Like contacts, a change on either side marks the pair dirty (which pairs:
+:mod:`b1hub.sync.leads_run`) and both current versions are merged against the link's
+base. Unlinked records are matched before anything is
 created (external id, then company with e-mail or last name). A new SAP lead takes its
 CardCode from the lead series, and the code is written to the Salesforce lead *before*
 the partner is created: a create cut short by a crash is found by that code next run
@@ -18,9 +19,9 @@ from typing import Any
 from b1hub.connectors.base import WriteRecord
 from b1hub.mapping.transforms import text
 from b1hub.store.models import Link
-from b1hub.store.repositories import Repositories
+from b1hub.store.repositories import LinkState, Repositories
 from b1hub.store.repositories.outcomes import OutcomeIn
-from b1hub.store.types import Direction, ObjectDirection, OutcomeAction, OutcomeStatus
+from b1hub.store.types import Direction, OutcomeAction, OutcomeStatus
 from b1hub.sync import conversion, writer
 from b1hub.sync.codes import CodeSeries
 from b1hub.sync.context import RunContext
@@ -29,13 +30,9 @@ from b1hub.sync.pairs import (
     CONVERTED,
     Version,
     first_base,
-    our_echo,
     out,
-    read_sap_changes,
-    read_sf_changes,
     sap_modified,
     sap_records,
-    save_checkpoint,
     settle,
     sf_modified,
     sf_rows_in,
@@ -46,8 +43,6 @@ SAP_TO_SF = Direction.SAP_TO_SALESFORCE
 SF_TO_SAP = Direction.SALESFORCE_TO_SAP
 SAP_SELECT = ["CardCode", "CardName", "CardType", "EmailAddress", "Phone1", "Cellular",
               "BPAddresses", "ContactEmployees", "UpdateDate", "UpdateTime"]
-CHANGED = "CardType ne 'cSupplier'"
-"""Leads, and customers that may be leads turned customer in SAP."""
 BILL_IDS = ("BPCode", "AddressName", "AddressType", "RowNum")
 DUPLICATE = "-10"
 NEW_LEAD = {"Status": "Open - Not Contacted", "LeadSource": "Other"}
@@ -63,43 +58,6 @@ def sf_fields(ctx: RunContext) -> list[str]:
 class Flags:
     to_sf: bool
     to_sap: bool
-
-
-def run_leads(
-    ctx: RunContext, direction: ObjectDirection, sap_keys: set[str] | None,
-    sf_ids: set[str] | None,
-) -> None:
-    flags = Flags(direction in (ObjectDirection.BOTH, ObjectDirection.SAP_TO_SALESFORCE),
-                  direction in (ObjectDirection.BOTH, ObjectDirection.SALESFORCE_TO_SAP))
-    if sap_keys is not None or sf_ids is not None:
-        sync_leads(ctx, set(sap_keys or ()), set(sf_ids or ()), flags)
-        return
-    sf_changes = read_sf_changes(ctx, sf_fields(ctx), None, SF_TO_SAP)
-    sap_changes = read_sap_changes(ctx, SAP_SELECT, CHANGED, SAP_TO_SF)
-    sync_leads(ctx, *_dirty(ctx, sap_changes.rows, sf_changes.rows), flags)
-    if ctx.pending_reason:
-        return
-    save_checkpoint(ctx, sf_changes, SF_TO_SAP)
-    save_checkpoint(ctx, sap_changes, SAP_TO_SF)
-    if ctx.sap_written:
-        ctx.sap_written = 0
-        again = read_sap_changes(ctx, SAP_SELECT, CHANGED, SAP_TO_SF)
-        sync_leads(ctx, *_dirty(ctx, again.rows, []), flags)
-        if not ctx.pending_reason:
-            save_checkpoint(ctx, again, SAP_TO_SF)
-
-
-def _dirty(
-    ctx: RunContext, sap_rows: list[dict[str, Any]], sf_rows: list[dict[str, Any]]
-) -> tuple[set[str], set[str]]:
-    with ctx.hub.repos() as repos:
-        codes = {str(r["CardCode"]) for r in sap_rows}
-        linked = repos.links.by_sap_keys(ctx.spec.name, codes)
-        sf_linked = repos.links.by_sf_ids(ctx.spec.name, [str(r["Id"]) for r in sf_rows])
-    sap = {str(r["CardCode"]) for r in sap_rows
-           if r.get("CardType") == "cLid" or str(r["CardCode"]) in linked}
-    sf = {str(r["Id"]) for r in sf_rows if not (our_echo(ctx, r) and str(r["Id"]) in sf_linked)}
-    return sap, sf
 
 
 @dataclass
@@ -129,21 +87,42 @@ def sap_view(partner: dict[str, Any]) -> dict[str, Any]:
     return {**partner, "_FirstName": first, "_LastName": last}
 
 
-def sync_leads(ctx: RunContext, codes: set[str], ids: set[str], flags: Flags) -> None:
+@dataclass
+class Known:
+    """What a step has at hand already, so it reads only the rest."""
+
+    partners: dict[str, dict[str, Any]] = field(default_factory=dict)
+    leads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Leads read this run, by Id: candidates to link a new SAP lead to."""
+    every_lead: bool = False
+    """``leads`` holds every Lead of the org (a first, full read)."""
+
+
+def sync_leads(
+    ctx: RunContext, codes: set[str], ids: set[str], flags: Flags, known: Known | None = None,
+) -> set[str]:
+    """Settle the pairs of these SAP leads and Salesforce leads, create the new ones of
+    ``codes`` and ``ids`` (a new SAP lead is first matched against every lead at hand);
+    returns the Salesforce Ids settled or linked."""
     spec = ctx.spec
+    known = known or Known()
     with ctx.hub.repos() as repos:
         links = repos.links.by_sap_keys(spec.name, codes)
         links.update({link.sap_key: link
                       for link in repos.links.by_sf_ids(spec.name, ids).values()})
-    partners = sap_records(ctx, codes | set(links), SAP_SELECT)
-    leads = {str(r["Id"]): r for r in sf_rows_in(
-        ctx, sf_fields(ctx), "Lead", "Id", ids | {link.sf_id for link in links.values()})}
+    wanted = codes | set(links)
+    partners = {c: known.partners[c] for c in wanted if c in known.partners}
+    partners.update(sap_records(ctx, wanted - set(partners), SAP_SELECT))
+    wanted_ids = ids | {link.sf_id for link in links.values()}
+    leads = {i: known.leads[i] for i in wanted_ids if i in known.leads}
+    leads.update({str(r["Id"]): r for r in sf_rows_in(ctx, sf_fields(ctx), "Lead", "Id",
+                                                      wanted_ids - set(leads))})
     new_sap = {c for c, p in partners.items() if c not in links and p.get("CardType") == "cLid"}
     linked_ids = {link.sf_id for link in links.values()}
     new_sf = {i for i, r in leads.items() if i not in linked_ids and not r.get("IsConverted")}
     plan = Plan()
     with ctx.hub.repos() as repos:
-        adopted = _adopt(ctx, repos, new_sap, new_sf, partners, leads)
+        adopted = _adopt(ctx, repos, new_sap, new_sf, partners, leads, known)
         links.update(adopted)
         for code, link in sorted(links.items()):
             partner, lead = partners.get(code), leads.get(link.sf_id)
@@ -176,18 +155,20 @@ def sync_leads(ctx: RunContext, codes: set[str], ids: set[str], flags: Flags) ->
                 continue
             plan.sap_creates.append((sf_id, mapped.values))
     _write(ctx, plan, partners)
+    return {link.sf_id for link in links.values()} | new_sf
 
 
 def _adopt(
     ctx: RunContext, repos: Repositories, new_sap: set[str], new_sf: set[str],
-    partners: dict[str, dict[str, Any]], leads: dict[str, dict[str, Any]],
+    partners: dict[str, dict[str, Any]], leads: dict[str, dict[str, Any]], known: Known,
 ) -> dict[str, Link]:
     """Link unlinked leads found on both sides (the external id, a code reserved before
     a crash, or company plus e-mail / last name) instead of creating them again."""
     spec = ctx.spec
     sap_values = {c: spec.field_map.from_sap(sap_view(partners[c])).values for c in new_sap}
-    candidates = dict(leads)
-    if new_sap:
+    candidates = {i: r for i, r in known.leads.items() if not r.get("IsConverted")}
+    candidates.update(leads)
+    if new_sap and not known.every_lead:
         names = [str(v.get("company")) for v in sap_values.values() if v.get("company")]
         for row in [*sf_rows_in(ctx, sf_fields(ctx), "Lead", "SAP_CardCode__c", new_sap,
                                 "IsConverted = false"),
@@ -201,20 +182,32 @@ def _adopt(
         partners.update(sap_records(ctx, missing, SAP_SELECT, "CardType eq 'cLid'"))
         for code in missing & set(partners):
             sap_values[code] = spec.field_map.from_sap(sap_view(partners[code])).values
-    taken_sf = set(repos.links.by_sf_ids(spec.name, candidates))
+    taken_sf = set(repos.links.by_sf_ids(spec.name, candidates)) if sap_values else set()
     taken_sap = set(repos.links.by_sap_keys(spec.name, sap_values))
     pairs: dict[str, str] = {}
     for code, sf_id in reserved.items():
         if code in sap_values and code not in taken_sap:
             pairs[code] = sf_id
+    free = {i: r for i, r in candidates.items()
+            if i not in taken_sf and not r.get("IsConverted")} if sap_values else {}
+    mapped = {i: spec.field_map.from_salesforce(r).values for i, r in free.items()}
+    by_code: dict[str, list[str]] = {}
+    by_company: dict[str | None, list[str]] = {}
+    for i, row in free.items():
+        if row.get("SAP_CardCode__c"):
+            by_code.setdefault(str(row["SAP_CardCode__c"]), []).append(i)
+        else:
+            by_company.setdefault(_norm(mapped[i].get("company")), []).append(i)
+    paired = set(pairs.values())
     for code, values in sap_values.items():
         if code in pairs or code in taken_sap:
             continue
-        found = [i for i, r in candidates.items() if i not in taken_sf
-                 and i not in pairs.values() and not r.get("IsConverted")
-                 and _same_lead(code, values, r, spec)]
+        options = [*by_code.get(code, ()), *by_company.get(_norm(values.get("company")), ())]
+        found = [i for i in options if i not in paired and _same_lead(code, values, free[i],
+                                                                       mapped[i])]
         if len(found) == 1:
             pairs[code] = found[0]
+            paired.add(found[0])
     adopted: dict[str, Link] = {}
     for code, sf_id in pairs.items():
         sf_values = spec.field_map.from_salesforce(candidates[sf_id]).values
@@ -225,22 +218,23 @@ def _adopt(
     return adopted
 
 
-def _same_lead(code: str, values: dict[str, Any], row: dict[str, Any], spec: Any) -> bool:
+def _norm(value: Any) -> str | None:
+    t = text(value)
+    return t.casefold() if t else None
+
+
+def _same_lead(
+    code: str, values: dict[str, Any], row: dict[str, Any], other: dict[str, Any]
+) -> bool:
     if row.get("SAP_CardCode__c"):
         return str(row["SAP_CardCode__c"]) == code
-    other = spec.field_map.from_salesforce(row).values
-
-    def norm(v: Any) -> str | None:
-        t = text(v)
-        return t.casefold() if t else None
-
-    if norm(values.get("company")) != norm(other.get("company")):
+    if _norm(values.get("company")) != _norm(other.get("company")):
         return False
-    email = norm(values.get("email"))
-    if email and email == norm(other.get("email")):
+    email = _norm(values.get("email"))
+    if email and email == _norm(other.get("email")):
         return True
-    last = norm(values.get("last_name"))
-    return last is not None and last == norm(other.get("last_name"))
+    last = _norm(values.get("last_name"))
+    return last is not None and last == _norm(other.get("last_name"))
 
 
 def _settle(
@@ -371,17 +365,15 @@ def _write(ctx: RunContext, plan: Plan, partners: dict[str, dict[str, Any]]) -> 
                                      OutcomeStatus.SUCCEEDED, sap_key=key,
                                      sf_id=plan.pairs[key]))
     done.update(_create_in_sap(ctx, plan))
-    now = dt.datetime.now(dt.UTC)
     ctx.count(plan.outcomes)
+    states = [LinkState(key, sf_id, plan.bases[key], sap_hash=digest, sf_hash=digest)
+              for key, sf_id in done.items() if key not in failed and key in plan.bases
+              for digest in [record_hash(plan.bases[key])]]
     with ctx.hub.repos() as repos:
         repos.outcomes.record(ctx.run_id, plan.outcomes)
-        for key, sf_id in done.items():
-            if key in failed or key not in plan.bases:
-                continue
-            link = repos.links.insert_or_get(spec.name, key, sf_id, synced_at=now).link
-            link.base_values = plan.bases[key]
-            digest = record_hash(plan.bases[key])
-            repos.links.record_sync(link, sap_hash=digest, sf_hash=digest, synced_at=now)
+        saved = repos.links.save_many(spec.name, states, synced_at=dt.datetime.now(dt.UTC))
+        if saved.conflicts:
+            raise saved.conflicts[0]
 
 
 def _create_in_sap(ctx: RunContext, plan: Plan) -> dict[str, str]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from b1hub.connectors.base import WriteRecord
 from b1hub.connectors.service_layer.reading import record_checkpoint
+from b1hub.mapping.transforms import checked_text
 from b1hub.mapping.values import UnmappedValue
 from b1hub.objects import udfs
 from b1hub.store.models import Link
@@ -20,6 +21,7 @@ from b1hub.store.types import Direction, ObjectDirection, OutcomeAction, Outcome
 from b1hub.sync import messages, writer
 from b1hub.sync.checkpoint import Position, parse_utc
 from b1hub.sync.context import Paused, RunContext
+from b1hub.sync.doc_build import SAP_LIMIT
 from b1hub.sync.doc_source import DocRead, SfDocument, changed_rows, id_list, nested, query_all
 from b1hub.sync.hashing import record_hash
 from b1hub.sync.reader import ReadState, cursor_after, read_chunks, read_start, sap_clock
@@ -65,9 +67,28 @@ def _read(ctx: RunContext, retry_ids: set[str] | None) -> tuple[DocRead, OpenRec
     return read, open_records
 
 
+class BadValue(ValueError):
+    """A Salesforce value SAP cannot take; ``fields`` names where it is."""
+
+    def __init__(self, text: str, fields: list[str]) -> None:
+        super().__init__(text)
+        self.fields = fields
+
+
 def desired(ctx: RunContext, doc: SfDocument, card_code: str) -> dict[str, Any]:
-    """The SAP values of an opportunity; raises UnmappedValue for an unmapped stage."""
+    """The SAP values of an opportunity; raises UnmappedValue for an unmapped stage and
+    BadValue for a value SAP cannot take (never sent without it)."""
     raw = doc.raw
+    try:
+        name = checked_text(raw.get("Name"))
+    except ValueError as exc:
+        raise BadValue(f"cannot map Name: {exc} — fix it in Salesforce and retry",
+                       ["Name"]) from None
+    amount = float(raw.get("Amount") or 0.0)
+    if not -SAP_LIMIT < amount < SAP_LIMIT:
+        raise BadValue(f"amount {amount:g} (Amount) is out of range: SAP holds at most 13 "
+                       "digits before the decimal point — correct it in Salesforce and "
+                       "retry", ["Amount"])
     maps = ctx.spec.field_map.value_maps
     stage_name = str(raw.get("StageName") or "")
     stage = None if stage_name == "Closed Lost" else int(
@@ -77,12 +98,18 @@ def desired(ctx: RunContext, doc: SfDocument, card_code: str) -> dict[str, Any]:
             nested(raw, "Owner.Username") or "")))
     except UnmappedValue:
         person = ctx.settings.default_sales_person
-    mapped = ctx.spec.field_map.to_sap(ctx.spec.field_map.from_salesforce(raw).values).values
+    read = ctx.spec.field_map.from_salesforce(raw)
+    converted = ctx.spec.field_map.to_sap(read.values)
+    errors = [*read.errors, *converted.errors]
+    if errors:
+        raise BadValue(messages.unmapped("", "Salesforce", errors).removeprefix(": "),
+                       [e.field for e in errors])
+    mapped = converted.values
     mapped.pop("CardCode", None)  # the partner is always the linked account's
-    return {"CardCode": card_code, "OpportunityName": str(raw.get("Name") or "")[:100],
+    return {"CardCode": card_code, "OpportunityName": (name or "")[:100],
             "StartDate": str(raw.get("CreatedDate") or "")[:10] or None,
             "PredictedClosingDate": raw.get("CloseDate"),
-            "MaxLocalTotal": float(raw.get("Amount") or 0.0), "SalesPerson": person,
+            "MaxLocalTotal": amount, "SalesPerson": person,
             "Status": STATUS.get(stage_name, "sos_Open"), **mapped, "stage": stage}
 
 
@@ -98,11 +125,12 @@ def _body(values: dict[str, Any], sf_id: str, new_stage: bool) -> dict[str, Any]
 
 def _out(ctx: RunContext, doc: SfDocument, key: str | None, action: OutcomeAction,
          status: OutcomeStatus, code: str | None = None, text: str | None = None,
-         ) -> OutcomeIn:
+         fields: list[str] | None = None) -> OutcomeIn:
     label = messages.describe("Opportunity", str(doc.raw.get("Name") or ""), "Salesforce",
                               doc.id)
     return OutcomeIn(ctx.spec.name, IN, action, status, sap_key=key, sf_id=doc.id,
-                     error_code=code, error_message=f"{label}: {text}" if text else None)
+                     error_code=code, error_message=f"{label}: {text}" if text else None,
+                     error_fields=fields or [])
 
 
 def _existing(ctx: RunContext, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -114,7 +142,7 @@ def _existing(ctx: RunContext, ids: list[str]) -> dict[str, dict[str, Any]]:
                                                        "CurrentStageNo", "Status"],
                                        filter=condition):
             if not isinstance(page, list):
-                raise Paused(str(page))
+                raise Paused(page)
             found.update({str(r[udfs.SFID]): r for r in page})
     return found
 
@@ -142,14 +170,19 @@ def _to_sap(ctx: RunContext, retry_ids: set[str] | None) -> None:
                                      OutcomeStatus.WAITING, "WAITING_FOR_ACCOUNT",
                                      f"waits for its account (Salesforce "
                                      f"{doc.raw.get('AccountId') or 'none'}) to be synced "
-                                     "to SAP"))
+                                     "to SAP", ["AccountId"]))
                 continue
             try:
                 values = desired(ctx, doc, account.sap_key)
             except UnmappedValue as exc:
                 outcomes.append(_out(ctx, doc, link.sap_key if link else None,
                                      OutcomeAction.ERROR, OutcomeStatus.FAILED,
-                                     "UNMAPPED_STAGE", str(exc)))
+                                     "UNMAPPED_STAGE", f"StageName: {exc}", ["StageName"]))
+                continue
+            except BadValue as exc:
+                outcomes.append(_out(ctx, doc, link.sap_key if link else None,
+                                     OutcomeAction.ERROR, OutcomeStatus.FAILED,
+                                     "INVALID_VALUE", str(exc), exc.fields))
                 continue
             if link is not None and (link.base_values or {}).get("hash") == record_hash(values):
                 if doc.raw.get("SAP_SequentialNo__c") != link.sap_key:

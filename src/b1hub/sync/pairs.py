@@ -1,30 +1,35 @@
-"""What the contact and lead passes share: reading changes since a checkpoint, loading
-records by key, and settling one linked pair (merge, conflict log, review holds).
+"""What the contact and lead passes share: reading changes since a checkpoint (and
+saving it chunk by chunk), loading records by key, and settling one linked pair (merge,
+conflict log, review holds).
 
 These objects are synced a *pair at a time*: a change on either side marks the pair
-dirty, then both sides' current versions are loaded and merged against the link's base.
-A side equal to the base did not change, so echoes of the hub's own writes settle to
-"nothing to write" whatever their timing; recognising a linked record the hub itself
-wrote last (``LastModifiedById`` is its dedicated integration user, see
-:mod:`b1hub.sync.echo`) only saves the work of merging it. Edits made by people logged in
-as that user are therefore not seen.
+dirty, then both sides' current versions are merged against the link's base. A side
+equal to the base did not change, so echoes of the hub's own writes settle to "nothing
+to write" whatever their timing, and are told apart in memory, with the rows the change
+reads hold: only pairs that really changed cost reads by key. After the first, full
+read, Salesforce reads leave out the records the hub itself wrote last
+(``LastModifiedById`` is its dedicated integration user, see :mod:`b1hub.sync.echo`),
+so a read right after a large load stays one request; edits made by people logged in as
+that user are therefore not seen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from b1hub.connectors.base import Checkpoint
 from b1hub.connectors.service_layer.reading import record_checkpoint
 from b1hub.store.models import Link
 from b1hub.store.repositories import Repositories
 from b1hub.store.repositories.outcomes import OutcomeIn
 from b1hub.store.types import ConflictResolution, Direction, OutcomeAction, OutcomeStatus
 from b1hub.sync import echo
-from b1hub.sync.checkpoint import Position, parse_utc
+from b1hub.sync.checkpoint import CheckpointTracker, Position, parse_utc
 from b1hub.sync.context import Paused, RunContext
+from b1hub.sync.hashing import record_hash
 from b1hub.sync.merge import MergeResult, Side, merge
 from b1hub.sync.reader import (
     Clock,
@@ -50,34 +55,108 @@ class Version:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class Changes:
-    """Rows read since a checkpoint and where the checkpoint goes once they are done."""
+class ChangeRead:
+    """One side's changes since its checkpoint, and how far they are finished.
 
-    rows: list[dict[str, Any]]
-    position: Position | None
-    cursor: dict[str, Any] | None
-    read_at: dt.datetime
+    Rows are observed in source order; the checkpoint is saved as soon as a prefix of
+    them is done (after every finished chunk, not only at the end of the run), so a run
+    cut short resumes after the last finished chunk. Saving this read's start time with a
+    mid-run position is safe: every row at or before that position was visible to a read
+    that began after it, so only rows later than ``read_at - overlap`` can still appear.
+
+    ``after``: continue a finished read of this run strictly after where it ended, under
+    its ``read_at`` (absorbing the echoes of the run's own writes without reading the
+    overlap window again: the next run still re-reads it from that earlier ``read_at``).
+    """
+
+    def __init__(
+        self, ctx: RunContext, direction: Direction, clock: Clock,
+        after: ChangeRead | None = None,
+    ) -> None:
+        self.ctx, self.direction, self.clock = ctx, direction, clock
+        if after is None:
+            with ctx.hub.repos() as repos:
+                self.cursor = repos.checkpoints.load(ctx.spec.name, direction)
+            self.read_at = dt.datetime.now(dt.UTC)
+        else:
+            self.cursor, self.read_at = after.cursor, after.read_at
+        self.start = (Position(str(self.cursor["timestamp"]), str(self.cursor["key"]))
+                      if self.cursor else None)
+        self.since = (read_start(self.cursor, ctx.overlap, clock) if after is None
+                      else Checkpoint(self.start.timestamp, self.start.key) if self.start
+                      else None)
+        self.full = self.cursor is None
+        """No checkpoint yet: the read covers every record of the source."""
+        self.tracker = CheckpointTracker(start=self.start)
+        self.state = ReadState()
+
+    def chunks(
+        self, source: Any, entity: str, fields: Sequence[str], where: str | None,
+        position_of: Callable[[dict[str, Any]], Position], *, chunk_size: int, page_size: int,
+    ) -> Iterator[list[tuple[Position, dict[str, Any]]]]:
+        """The rows in chunks of at most ``chunk_size`` (a large page is split), each
+        observed by the tracker; pauses the run if the read stopped early (the rows of
+        earlier chunks stay finished)."""
+        for chunk in read_chunks(source, entity, fields, self.since, where=where,
+                                 position_of=position_of, chunk_size=chunk_size,
+                                 state=self.state, page_size=page_size):
+            for position, _ in chunk.rows:
+                self.tracker.observe(position)
+            for start in range(0, len(chunk.rows), chunk_size):
+                yield chunk.rows[start:start + chunk_size]
+        if self.state.stop is not None:
+            raise Paused(self.state.stop)
+
+    def done(self, positions: Iterable[Position]) -> None:
+        for position in positions:
+            self.tracker.done(position)
+
+    def save(self) -> None:
+        """Store the finished prefix; once the read is complete and nothing is left in
+        flight, also when nothing advanced (a quiet run moves ``read_at`` on)."""
+        position = self.tracker.checkpoint()
+        if position is not None and self.start is not None:
+            position = max(position, self.start)  # re-read overlap rows sit before it
+        final = self.state.completed and not self.tracker.pending
+        if not final and position == self.start:
+            return
+        saved = cursor_after(position, self.read_at, self.cursor)
+        if saved is None or saved == self.cursor:
+            return
+        with self.ctx.hub.repos() as repos:
+            repos.checkpoints.save(self.ctx.spec.name, self.direction, saved)
+        self.cursor, self.start = saved, position
 
 
-def read_sap_changes(
-    ctx: RunContext, fields: Sequence[str], where: str, direction: Direction
-) -> Changes:
-    with ctx.hub.repos() as repos:
-        cursor = repos.checkpoints.load(ctx.spec.name, direction)
-    clock = sap_clock(ctx.settings.time_zone)
-    return _read(ctx, ctx.sap, ctx.spec.sap_entity, fields, where, cursor, clock,
-                 lambda r: _sap_position(r), 0)
+def sap_changes(
+    ctx: RunContext, fields: Sequence[str], where: str, direction: Direction, chunk_size: int,
+    after: ChangeRead | None = None,
+) -> tuple[ChangeRead, Iterator[list[tuple[Position, dict[str, Any]]]]]:
+    """Business partners changed since the checkpoint (or since ``after`` ended), in
+    chunks of ``chunk_size``, in pages as large as the Service Layer gives."""
+    read = ChangeRead(ctx, direction, sap_clock(ctx.settings.time_zone), after)
+    return read, read.chunks(ctx.sap, ctx.spec.sap_entity, fields, where, _sap_position,
+                             chunk_size=chunk_size, page_size=0)
 
 
-def read_sf_changes(
+def sf_changes(
     ctx: RunContext, fields: Sequence[str], where: str | None, direction: Direction
-) -> Changes:
-    with ctx.hub.repos() as repos:
-        cursor = repos.checkpoints.load(ctx.spec.name, direction)
-    return _read(ctx, ctx.sf, ctx.spec.salesforce_object, fields, where, cursor,
-                 salesforce_clock(),
-                 lambda r: Position(str(r["SystemModstamp"]), str(r["Id"])), 2000)
+) -> tuple[ChangeRead, list[tuple[Position, dict[str, Any]]]]:
+    """Every Salesforce record changed since the checkpoint, in SOQL pages of 2,000.
+
+    After the first (full) read, records the hub itself wrote last are left out by the
+    query (see :mod:`b1hub.sync.echo`): an idle poll stays one request even right after
+    the hub wrote thousands of them.
+    """
+    read = ChangeRead(ctx, direction, salesforce_clock())
+    if not read.full:
+        where = f"({where}) AND {echo.not_ours(ctx)}" if where else echo.not_ours(ctx)
+    rows = [row for chunk in read.chunks(
+        ctx.sf, ctx.spec.salesforce_object, fields, where,
+        lambda r: Position(str(r["SystemModstamp"]), str(r["Id"])), chunk_size=2000,
+        page_size=2000) for row in chunk]
+    ctx.report("read salesforce", len(rows))
+    return read, rows
 
 
 def _sap_position(record: dict[str, Any]) -> Position:
@@ -85,32 +164,17 @@ def _sap_position(record: dict[str, Any]) -> Position:
     return Position(checkpoint.timestamp, checkpoint.key)
 
 
-def _read(
-    ctx: RunContext, source: Any, entity: str, fields: Sequence[str], where: str | None,
-    cursor: dict[str, Any] | None, clock: Clock,
-    position_of: Callable[[dict[str, Any]], Position], page_size: int,
-) -> Changes:
-    read_at = dt.datetime.now(dt.UTC)
-    state = ReadState()
-    rows: list[dict[str, Any]] = []
-    position: Position | None = None
-    for chunk in read_chunks(source, entity, fields, read_start(cursor, ctx.overlap, clock),
-                             where=where, position_of=position_of, chunk_size=2000,
-                             state=state, page_size=page_size):
-        for pos, row in chunk.rows:
-            rows.append(row)
-            position = max(position, pos) if position else pos
-    if state.stop is not None:
-        raise Paused(state.stop)
-    return Changes(rows, position, cursor, read_at)
+def base_of(link: Link) -> dict[str, Any]:
+    """The link's merge base without the hub's own markers (``__`` keys)."""
+    return {k: v for k, v in (link.base_values or {}).items() if not k.startswith("__")}
 
 
-def save_checkpoint(ctx: RunContext, changes: Changes, direction: Direction) -> None:
-    """Called only once every record read is finished (written, skipped or parked)."""
-    saved = cursor_after(changes.position, changes.read_at, changes.cursor)
-    if saved is not None and saved != changes.cursor:
-        with ctx.hub.repos() as repos:
-            repos.checkpoints.save(ctx.spec.name, direction, saved)
+def unchanged(values: dict[str, Any], base: dict[str, Any] | None) -> bool:
+    """One side's current values equal the pair's merge base: that side did not change
+    since the pair was last settled (the hub's own writes land here)."""
+    if base is None:
+        return False
+    return record_hash(values) == record_hash({k: base.get(k) for k in values})
 
 
 def sap_records(
@@ -176,11 +240,6 @@ def sap_modified(ctx: RunContext, raw: dict[str, Any]) -> dt.datetime:
     return clock.parse(f"{str(date)[:10]}T{time or '00:00:00'}")
 
 
-def our_echo(ctx: RunContext, raw: dict[str, Any]) -> bool:
-    """The Salesforce record was last written by the hub itself."""
-    return echo.ours(ctx, raw)
-
-
 def first_base(sap: dict[str, Any], salesforce: dict[str, Any]) -> dict[str, Any]:
     """The merge base of a pair linked without a common history (adopted, converted).
 
@@ -212,14 +271,17 @@ def settle(
     Conflicts a policy settles are logged as settled conflicts.
     """
     spec = ctx.spec
-    base = {k: v for k, v in (link.base_values or {}).items() if not k.startswith("__")}
-    open_conflict = repos.conflicts.open_for(spec.name, link.sap_key)
+    base = base_of(link)
+    if "open_conflicts" not in ctx.cache:  # read once a run, not once a pair
+        ctx.cache["open_conflicts"] = {c.sap_key for c in repos.conflicts.open(spec.name)}
+    held: set[str] = ctx.cache["open_conflicts"]
     result = merge(base, sap.values, salesforce.values, policy=ctx.policy,
                    owners=spec.field_map.owners(), sap_modified=sap.modified,
                    salesforce_modified=salesforce.modified)
-    if result.held or open_conflict is not None:
+    if result.held or link.sap_key in held:
         conflict = repos.conflicts.hold(spec.name, link.sap_key, link.sf_id, sap.values,
                                         salesforce.values, ctx.run_id)
+        held.add(link.sap_key)
         fields = ", ".join(c.field for c in result.conflicts) or "earlier conflict"
         outcomes.append(OutcomeIn(
             spec.name, Direction.SAP_TO_SALESFORCE, OutcomeAction.HELD, OutcomeStatus.HELD,

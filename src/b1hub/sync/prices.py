@@ -104,15 +104,26 @@ def _existing(
     return found
 
 
+def _recorded(plan: Planned) -> dict[str, float]:
+    """The entries the product link says were written, with their prices."""
+    return dict(((plan.link.base_values or {}).get(PRICES) or {}) if plan.link else {})
+
+
 def write_prices(ctx: RunContext, plans: list[Planned], outcomes: list[OutcomeIn]) -> None:
-    """Write the changed entries of written products; sets ``raw["__prices"]`` per plan."""
+    """Write the changed entries of written products; sets ``raw["__prices"]`` per plan.
+
+    Entries the link does not record may still exist: made before initialization, or by a
+    run that died before recording them. Those products' entries are read first and found
+    ones updated by Id: an upsert would reach them by key but carry ``Product2Id`` and
+    ``Pricebook2Id``, which Salesforce refuses to update.
+    """
     due = [p for p in plans if p.raw.get("__sf_id")
            and (p.link is None or price_changes_due(ctx, p.raw, p.link))]
     if not due:
         return
     books = _books(ctx)
     adopt = [str(p.raw["__sf_id"]) for p in due
-             if p.link is not None and PRICES not in (p.link.base_values or {})]
+             if any(e.key not in _recorded(p) for e in desired_entries(ctx, p.raw))]
     existing = _existing(ctx, adopt) if adopt else {}
     written: dict[str, dict[str, float]] = {}
     for standard in (True, False):
@@ -121,7 +132,7 @@ def write_prices(ctx: RunContext, plans: list[Planned], outcomes: list[OutcomeIn
         meta: dict[str, tuple[Planned, Entry]] = {}
         for plan in due:
             product = str(plan.raw["__sf_id"])
-            before = dict(((plan.link.base_values or {}).get(PRICES) or {}) if plan.link else {})
+            before = _recorded(plan)
             prices = written.setdefault(plan.key, before)
             for entry in desired_entries(ctx, plan.raw):
                 if entry.standard is not standard or before.get(entry.key) == entry.price:
@@ -143,7 +154,7 @@ def write_prices(ctx: RunContext, plans: list[Planned], outcomes: list[OutcomeIn
                                                            "UnitPrice": entry.price}))
                     continue
                 old = existing.get((product, book, entry.currency))
-                if old is not None and not old.get(KEY_FIELD):
+                if old is not None and old.get(KEY_FIELD) in (None, "", entry.key):
                     updates.append(WriteRecord(entry.key, {KEY_FIELD: entry.key,
                                                            "UnitPrice": entry.price},
                                                str(old["Id"])))

@@ -89,7 +89,8 @@ class Scope:
     cursor: dict[str, Any] | None
     clock: Clock
     save: bool
-    seen: set[str] = field(default_factory=set)
+    due: set[str] = field(default_factory=set)
+    """Records due regardless of the checkpoint and not read yet (a read crosses them off)."""
     retrying: bool = False
     """Reading the records of open errors: one found in sync closes its error."""
 
@@ -124,7 +125,9 @@ def run_sap_pass(
     start = read_start(cursor, ctx.overlap, clock)
     tracker = CheckpointTracker(
         start=Position(cursor["timestamp"], cursor["key"]) if cursor else None)
-    scope = Scope(selected, open_records.parked, sf_changes, tracker, cursor, clock, save=True)
+    scope = Scope(selected, open_records.parked, sf_changes, tracker, cursor, clock, save=True,
+                  due=open_records.waiting | ((unlinked | retyped) - set(open_records.parked)
+                                              - open_records.held))
     read_at = dt.datetime.now(dt.UTC)
     state = _read(ctx, scope, start, None)
     if state.completed and not tracker.pending:
@@ -134,11 +137,9 @@ def run_sap_pass(
                 repos.checkpoints.save(spec.name, DIRECTION, saved)
     if state.stop is not None:
         raise Paused(state.stop)
-    due = (open_records.waiting
-           | ((unlinked | retyped) - set(open_records.parked) - open_records.held)) - scope.seen
-    if due:
+    if scope.due:
         _read_keys(ctx, Scope(selected, {}, sf_changes, CheckpointTracker(None), None, clock,
-                              save=False, seen=scope.seen), due)
+                              save=False), scope.due)
 
 
 def _read_keys(ctx: RunContext, scope: Scope, keys: set[str]) -> None:
@@ -167,7 +168,7 @@ def _read(
                              chunk_size=CHUNK, state=state, page_size=0):
         for position, _ in chunk.rows:
             scope.tracker.observe(position)
-            scope.seen.add(position.key)
+            scope.due.discard(position.key)
         _process(ctx, chunk.rows, scope)
         done += len(chunk.rows)
         ctx.report("read sap", done)
@@ -365,11 +366,13 @@ def _write(ctx: RunContext, plans: list[Planned], outcomes: list[OutcomeIn]) -> 
     return finished
 
 
-def _fingerprint(raw: dict[str, Any], sf_id: Any) -> str:
-    """The record's content apart from its update stamp, with this cross-reference."""
-    return record_hash({**{k: v for k, v in raw.items()
-                           if not k.startswith("__") and k not in ("UpdateDate", "UpdateTime")},
-                        udfs.SFID: sf_id})
+def _fingerprint(raw: dict[str, Any], sf_id: Any) -> bytes:
+    """The record's content apart from its update stamp, with this cross-reference (16
+    bytes of the hash: held for every record an initial load writes back)."""
+    return bytes.fromhex(record_hash(
+        {**{k: v for k, v in raw.items()
+            if not k.startswith("__") and k not in ("UpdateDate", "UpdateTime")},
+         udfs.SFID: sf_id})[:32])
 
 
 def _expect_echoes(
@@ -384,7 +387,7 @@ def _expect_echoes(
     """
     stamp_only = {r.key: r.data[udfs.SFID] for r in written
                   if set(r.data) <= STAMP_FIELDS and r.data.get(udfs.SFID)}
-    echoes: dict[str, str] = ctx.cache.setdefault(ECHOES, {})
+    echoes: dict[str, bytes] = ctx.cache.setdefault(ECHOES, {})
     for p in plans:
         result = results.get(p.key)
         if p.key in stamp_only and result is not None and result.error is None \

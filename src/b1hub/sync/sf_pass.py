@@ -221,7 +221,7 @@ def _existing_partners(ctx: RunContext, sf_ids: list[str]) -> dict[str, str]:
         for page in ctx.sap.iter_pages("BusinessPartners", select=["CardCode", udfs.SFID],
                                        filter=condition):
             if not isinstance(page, list):
-                raise Paused(str(page))
+                raise Paused(page)
             found.update({str(r[udfs.SFID]): str(r["CardCode"]) for r in page})
     return found
 

@@ -43,6 +43,7 @@ def to_salesforce(
 ) -> dict[str, Written]:
     if not records:
         return {}
+    _check_udfs(ctx, ctx.spec.sap_entity)  # before the first write of either side
     outcomes = ctx.sf.write_batch(sobject, operation, records, external_id=external_id)
     return {r.key: _decide(o) for r, o in zip(records, outcomes, strict=True)}
 
@@ -52,9 +53,17 @@ def to_sap(
 ) -> dict[str, Written]:
     if not records:
         return {}
-    if not ctx.cache.get("udfs_checked"):
-        udfs.check_udfs(ctx.sap, entity)  # once per run, and only when writing
-        ctx.cache["udfs_checked"] = True
+    _check_udfs(ctx, entity)
     outcomes = ctx.sap.write_batch(entity, operation, records)
     ctx.sap_written += sum(1 for o in outcomes if isinstance(o, Success))
     return {r.key: _decide(o) for r, o in zip(records, outcomes, strict=True)}
+
+
+def _check_udfs(ctx: RunContext, entity: str) -> None:
+    """Raise MissingUdfs when the hub's UDFs on ``entity`` are gone: once per run and
+    entity, and only when about to write, so an idle poll costs nothing and a missing
+    field stops the run before any data moves on either side."""
+    checked: set[str] = ctx.cache.setdefault("udfs_checked", set())
+    if entity not in checked:
+        udfs.check_udfs(ctx.sap, entity)
+        checked.add(entity)

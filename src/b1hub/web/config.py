@@ -50,6 +50,16 @@ def _flag(name: str, default: bool) -> bool:
     return default if raw is None else raw.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _count(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} is {raw!r}: give a whole number of at least 1, or unset "
+                         f"it for the default ({default})")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class WebSettings:
     integration: str = "default"
@@ -60,6 +70,16 @@ class WebSettings:
     cookie_secure: bool = False
     lock_after_failures: int = 5
     lock_for: timedelta = timedelta(minutes=15)
+    # Login throttle (web.security.throttle): attempts that did not succeed, per client
+    # address and per username typed, are forgotten after a quiet `login_window`; past the
+    # free ones each attempt doubles the wait before the next (first delay, up to the max).
+    # Per client generous (an office behind one NAT address), per username tight (the
+    # account locks at `lock_after_failures` anyway).
+    login_free_attempts_per_client: int = 10
+    login_free_attempts_per_username: int = 3
+    login_window: timedelta = timedelta(minutes=15)
+    login_first_delay: timedelta = timedelta(seconds=1)
+    login_max_delay: timedelta = timedelta(minutes=5)
 
     @classmethod
     def from_env(cls, integration: str | None = None) -> WebSettings:
@@ -67,4 +87,10 @@ class WebSettings:
             integration=integration or os.environ.get("B1HUB_INTEGRATION", "default"),
             session_secret=session_secret(),
             cookie_secure=_flag("B1HUB_COOKIE_SECURE", False),
+            login_free_attempts_per_client=_count(
+                "B1HUB_LOGIN_ATTEMPTS_PER_CLIENT", cls.login_free_attempts_per_client),
+            login_free_attempts_per_username=_count(
+                "B1HUB_LOGIN_ATTEMPTS_PER_USERNAME", cls.login_free_attempts_per_username),
+            login_max_delay=timedelta(seconds=_count(
+                "B1HUB_LOGIN_MAX_DELAY_SECONDS", int(cls.login_max_delay.total_seconds()))),
         )

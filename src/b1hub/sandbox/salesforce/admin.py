@@ -31,14 +31,15 @@ class Admin:
         self.org, self.sessions, self.usage, self.control = org, sessions, usage, control
 
     def hooks(self) -> dict[str, Hook]:
-        return {"reset": self.reset, "sessions/expire": self.expire_sessions}
+        return {"reset": self.reset, "sessions/expire": self.expire_sessions,
+                "undelete": self.undelete}
 
     def routes(self) -> list[Route]:
         p = ADMIN_PREFIX
         return [
             Route(f"{p}/config", self.config, methods=["GET", "POST"]),
             Route(f"{p}/usage", self.usage_route, methods=["GET", "POST", "DELETE"]),
-            Route(f"{p}/fields", self.fields, methods=["GET", "POST"]),
+            Route(f"{p}/fields", self.fields, methods=["GET", "POST", "DELETE"]),
             Route(f"{p}/validation-rules", self._rules("validation"),
                   methods=["GET", "POST", "DELETE"]),
             Route(f"{p}/duplicate-rules", self._rules("duplicate"),
@@ -67,6 +68,13 @@ class Admin:
             return JSONResponse({s.name: [field_describe(f) for f in s.fields.values()
                                           if f.custom] for s in self.org.schemas.all()})
         payload = await request.json()
+        if request.method == "DELETE":
+            try:
+                self.org.remove_custom_field(str(payload.get("sobject", "")),
+                                             str(payload.get("name", "")))
+            except ValueError as exc:
+                return _bad(str(exc))
+            return JSONResponse({"deleted": True})
         try:
             spec = FieldSpecInput(**payload)
             if spec.type not in FIELD_TYPES or spec.type == "id":
@@ -96,6 +104,13 @@ class Admin:
         """Expire every session, or only ``{"token": ...}``."""
         token = payload.get("token")
         return {"expired": self.sessions.expire(str(token) if token else None)}
+
+    def undelete(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """``{"id": ...}``: restore a deleted record from the Recycle Bin."""
+        try:
+            return {"restored": self.org.undelete(str(payload.get("id", "")))}
+        except ValueError as exc:
+            return {"error": str(exc)}
 
     def reset(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Back to the seeded org: records, custom fields, rules and config (sessions and

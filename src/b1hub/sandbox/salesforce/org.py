@@ -145,6 +145,20 @@ class Org:
             ensure_ext_index(self.conn, schema.name, made.name)
         return made
 
+    def remove_custom_field(self, sobject: str, name: str) -> None:
+        """Delete a custom field, as an administrator can in Setup; records keep their
+        stored values, but no API call sees the field any more (until the sandbox restarts
+        or the field is created again)."""
+        schema = self.schemas.get(sobject)
+        spec = schema.field(name) if schema is not None else None
+        if schema is None or spec is None:
+            raise ValueError(f"{sobject}.{name} does not exist")
+        if not spec.custom:
+            raise ValueError(f"{schema.name}.{spec.name} is a standard field")
+        self.conn.execute("DELETE FROM custom_fields WHERE sobject = ? AND name = ?",
+                          (schema.name, spec.name))
+        schema.remove_field(spec.name)
+
     # -- reads ----------------------------------------------------------------------
 
     def fetch(self, record_id: str) -> StoredRecord | None:
@@ -269,6 +283,33 @@ class Org:
             return SaveResult(rid, True, [])
 
         return self._guarded(work, ids.normalize(record_id) or record_id)
+
+    def undelete(self, record_id: str) -> int:
+        """Restore a deleted record and the children deleted with it, as a person does
+        from the Recycle Bin (stamped as that person's change); returns how many."""
+        rid = ids.normalize(record_id)
+        record = self.fetch(rid) if rid else None
+        if record is None or not record.is_deleted:
+            raise ValueError(f"{record_id} is not in the Recycle Bin")
+        ctx = CallContext(str(record.data.get("LastModifiedById")),
+                          record.data.get("LastModifiedByClient"))
+        with self.transaction():
+            return self._restore(record, ctx, now_stamp())
+
+    def _restore(self, record: StoredRecord, ctx: CallContext, now: str) -> int:
+        deleted_at = record.data.get("SystemModstamp")
+        self._write(record.data | {"IsDeleted": False}, ctx, now, record.sobject)
+        restored = 1
+        for child_type, fk in logic.CASCADE.get(record.sobject, ()):
+            rows = self.conn.execute(
+                "SELECT id, sobject, data, is_deleted FROM records WHERE sobject = ? AND "
+                f"is_deleted = 1 AND json_extract(data, '$.{fk}') = ?", (child_type, record.id),
+            ).fetchall()
+            for row in rows:
+                child = StoredRecord(row[0], row[1], orjson.loads(row[2]), True)
+                if child.data.get("SystemModstamp") == deleted_at:
+                    restored += self._restore(child, ctx, now)
+        return restored
 
     def system_update(
         self, record_id: str, changes: dict[str, Any], ctx: CallContext

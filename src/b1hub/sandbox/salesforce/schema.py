@@ -71,6 +71,10 @@ class SObjectSchema:
         self.fields[spec.name] = spec
         self._lower[spec.name.lower()] = spec
 
+    def remove_field(self, name: str) -> None:
+        spec = self._lower.pop(name.lower())
+        del self.fields[spec.name]
+
     def unique_fields(self) -> list[FieldSchema]:
         return [f for f in self.fields.values() if f.unique]
 

@@ -252,7 +252,8 @@ class Service:
         existing = self.store.select("UserFieldsMD", None, Sql("key"), None, 0)
         check_definition(header, existing)
         table = header["TableName"]
-        field_id = sum(1 for row in existing if row.get("TableName") == table)
+        field_id = 1 + max((int(row["FieldID"]) for row in existing
+                            if row.get("TableName") == table), default=-1)
         header["FieldID"] = field_id
         header.setdefault("Type", "db_Alpha")
         header.setdefault("Size", 10)

@@ -1,6 +1,6 @@
 """ORM models; importing this package registers every table on Base.metadata."""
 
-from b1hub.store.models.auth import ApiToken, AuditEntry, User
+from b1hub.store.models.auth import ApiToken, AuditEntry, LoginThrottle, User
 from b1hub.store.models.base import Base
 from b1hub.store.models.config import (
     Connection,
@@ -26,6 +26,7 @@ __all__ = [
     "GeneralSetting",
     "Integration",
     "Link",
+    "LoginThrottle",
     "MappingVersion",
     "ObjectLock",
     "ObjectSetting",

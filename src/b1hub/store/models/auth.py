@@ -48,6 +48,24 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class LoginThrottle(Base):
+    """Login attempts not known to have succeeded, per client address or per username.
+
+    In the store, not in memory, so every console process of a distributed hub counts the
+    same attempts. A username is kept only as its SHA-256: people type passwords into the
+    username field, and an attacker's guesses have no business in clear in the database.
+    """
+
+    __tablename__ = "login_throttle"
+    __repr_attrs__ = ("scope", "key", "attempts", "blocked_until")
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None]
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
     __table_args__ = (Index(None, "integration_id", "at"),)

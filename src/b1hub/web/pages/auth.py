@@ -1,5 +1,6 @@
 """Login and logout. The login form is one of the few open routes; it is CSRF-protected
-too (login CSRF) and locks an account after repeated failures."""
+too (login CSRF), slows repeated attempts per client and per username (429 with
+Retry-After, see web.security.throttle) and locks an account after repeated failures."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from b1hub.store.repositories import AuditRepository, UserRepository
 from b1hub.web.pages.forms import read_form, safe_next, text
+from b1hub.web.security import throttle
 from b1hub.web.security.csrf import CsrfFailed, check_csrf, csrf_token
 from b1hub.web.security.passwords import verify_password
 from b1hub.web.security.principal import NotAuthenticated, password_fingerprint
@@ -22,6 +24,10 @@ FAILED = "Wrong username or password, or the account is locked for a while."
 @router.get("/login")
 def login_form(request: Request, next: str = "/") -> Response:
     return render(request, "pages/login.html", next=safe_next(next), error=None)
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 def _authenticate(request: Request, username: str, password: str) -> tuple[int, str] | None:
@@ -41,6 +47,7 @@ def _authenticate(request: Request, username: str, password: str) -> tuple[int, 
                                                       user.username)
             return None
         users.record_login(user)
+        throttle.succeeded(session, settings, _client(request), username)
         AuditRepository(session, None).record(user.username, "user.login", user.username)
         return user.id, password_fingerprint(user.password_hash)
 
@@ -54,7 +61,16 @@ async def login(request: Request) -> Response:
     except CsrfFailed as exc:
         return render(request, "pages/login.html", status_code=403, next=target,
                       error=str(exc))
-    found = await run_in_threadpool(_authenticate, request, text(form, "username") or "",
+    username = text(form, "username") or ""
+    state = console_state(request)
+    throttled = await run_in_threadpool(throttle.admit, state.hub.store, state.settings,
+                                        _client(request), username)
+    if throttled is not None:
+        response = render(request, "pages/login.html", status_code=429, next=target,
+                          error=throttled.message)
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
+    found = await run_in_threadpool(_authenticate, request, username,
                                     text(form, "password") or "")
     if found is None:
         return render(request, "pages/login.html", status_code=401, next=target, error=FAILED)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from b1hub.hub import Hub
 from b1hub.store.models import ApiToken, User
 from b1hub.store.repositories import AuditRepository, TokenRepository, UserRepository
+from b1hub.store.repositories.users import USERNAME_SCOPE, LoginThrottleRepository, username_key
 from b1hub.store.types import Role
 from b1hub.web.security.passwords import WeakPassword, generate_password, hash_password
 from b1hub.web.services.errors import ActionRefused, InvalidInput, NotFound
@@ -97,6 +98,10 @@ def update_user(
         if disabled is not None and disabled != user.disabled:
             user.disabled = disabled
             details["disabled"] = disabled
+        if unlock:
+            # The login throttle's wait on this username ends too: an unlocked user can log
+            # in at once (their client address keeps its own count).
+            LoginThrottleRepository(session).clear(USERNAME_SCOPE, username_key(user.username))
         if unlock and (user.locked_until is not None or user.failed_attempts):
             user.locked_until, user.failed_attempts = None, 0
             details["unlocked"] = True
