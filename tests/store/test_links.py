@@ -14,7 +14,13 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from b1hub.store import Store
 from b1hub.store.models import Link
-from b1hub.store.repositories import LinkConflictError, LinkResult, LinkState, Repositories
+from b1hub.store.repositories import (
+    LinkConflictError,
+    LinkResult,
+    LinkState,
+    Repositories,
+    SelectionEntry,
+)
 
 from ._workers import race_link
 
@@ -209,3 +215,30 @@ def test_save_many_returns_contradicting_pairs_as_conflicts_and_saves_the_rest(
     assert [c.wanted for c in saved.conflicts] == [("C1", _sf_id(9)), ("C2", _sf_id(1))]
     assert all(c.existing and c.existing[0].sap_key == "C1" for c in saved.conflicts)
     assert _link_count(store) == 2
+
+
+def test_unsynced_finds_marked_records_without_a_link_or_with_another_type(
+    store: Store, two_integrations: tuple[int, int]
+) -> None:
+    default, other = two_integrations
+    with store.transaction() as session:
+        repos = Repositories(session, default)
+        repos.selections.mark("account", [
+            SelectionEntry("C1", "Customer - Direct"), SelectionEntry("C2", "Customer - Direct"),
+            SelectionEntry("C3", "Customer - Channel"), SelectionEntry("C4", "Customer - Direct")])
+        repos.links.save_many("account", [
+            LinkState("C2", _sf_id(2), {"__type": "Customer - Direct"}),
+            LinkState("C3", _sf_id(3), {"__type": "Customer - Direct"}),  # re-marked
+            LinkState("C4", _sf_id(4), {"name": "typed before types were kept"}),
+        ], synced_at=datetime(2026, 1, 2, tzinfo=UTC))
+        Repositories(session, other).selections.mark(
+            "account", [SelectionEntry("C9", "Customer - Direct")])
+        repos.selections.mark("product", [SelectionEntry("I1")])
+        repos.links.save_many("product", [LinkState("I1", "01t000000000001AAA", {})],
+                              synced_at=datetime(2026, 1, 2, tzinfo=UTC))
+    with store.transaction() as session:
+        repos = Repositories(session, default)
+        assert repos.selections.unsynced("account", "__type") == ({"C1"}, {"C3", "C4"})
+        assert repos.selections.unsynced("product", "__type") == (set(), set())
+        assert repos.selections.types_of("account", ["C1", "C3", "C8"]) == {
+            "C1": "Customer - Direct", "C3": "Customer - Channel"}

@@ -82,7 +82,8 @@ def sap_fields(ctx: RunContext) -> list[str]:
 class Scope:
     """What one SAP read decides with: who is selected, held or parked, and its cursor."""
 
-    selected: dict[str, str]
+    held: set[str]
+    """Ambiguous at initialization: never created until a person links them."""
     parked: dict[str, dt.datetime]
     sf_changes: dict[str, SfChange]
     tracker: CheckpointTracker
@@ -109,23 +110,18 @@ def run_sap_pass(
     spec = ctx.spec
     with ctx.hub.repos() as repos:
         cursor = repos.checkpoints.load(spec.name, DIRECTION)
-        selected = {s.sap_key: s.account_type or "" for s in repos.selections.all(spec.name)}
         open_records = OpenRecords.load(repos, spec.name, DIRECTION)
-        linked_types = repos.links.base_value_by_sap_key(spec.name, TYPE)
-        for key in open_records.held - set(linked_types):
-            selected.pop(key, None)  # ambiguous at initialization: never create it
-        unlinked = set(selected) - set(linked_types)
-        retyped = {k for k, kind in linked_types.items()
-                   if selected.get(k) and kind != selected[k]}
+        unlinked, retyped = repos.selections.unsynced(spec.name, TYPE)
     clock = sap_clock(ctx.settings.time_zone)
     if keys is not None:
-        _read_keys(ctx, Scope(selected, {}, sf_changes, CheckpointTracker(None), None, clock,
-                              save=False, retrying=True), keys)
+        _read_keys(ctx, Scope(open_records.held, {}, sf_changes, CheckpointTracker(None), None,
+                              clock, save=False, retrying=True), keys)
         return
     start = read_start(cursor, ctx.overlap, clock)
     tracker = CheckpointTracker(
         start=Position(cursor["timestamp"], cursor["key"]) if cursor else None)
-    scope = Scope(selected, open_records.parked, sf_changes, tracker, cursor, clock, save=True,
+    scope = Scope(open_records.held, open_records.parked, sf_changes, tracker, cursor, clock,
+                  save=True,
                   due=open_records.waiting | ((unlinked | retyped) - set(open_records.parked)
                                               - open_records.held))
     read_at = dt.datetime.now(dt.UTC)
@@ -138,8 +134,8 @@ def run_sap_pass(
     if state.stop is not None:
         raise Paused(state.stop)
     if scope.due:
-        _read_keys(ctx, Scope(selected, {}, sf_changes, CheckpointTracker(None), None, clock,
-                              save=False), scope.due)
+        _read_keys(ctx, Scope(open_records.held, {}, sf_changes, CheckpointTracker(None), None,
+                              clock, save=False), scope.due)
 
 
 def _read_keys(ctx: RunContext, scope: Scope, keys: set[str]) -> None:
@@ -186,14 +182,16 @@ def _process(ctx: RunContext, rows: list[tuple[Position, dict[str, Any]]], scope
     outcomes: list[OutcomeIn] = []
     plans: list[Planned] = []
     with ctx.hub.repos() as repos:
-        links = repos.links.by_sap_keys(spec.name, [str(r[spec.sap_key]) for _, r in rows])
+        keys = [str(r[spec.sap_key]) for _, r in rows]
+        links = repos.links.by_sap_keys(spec.name, keys)
+        selected = repos.selections.types_of(spec.name, keys)
         for position, raw in rows:
             key = str(raw[spec.sap_key])
             link = links.get(key)
             if _own_echo(ctx, key, raw):
                 tracker.done(position)  # only our cross-reference changed: nothing to do
                 continue
-            if key not in scope.selected:
+            if key not in selected or (link is None and key in scope.held):
                 tracker.done(position)  # linked at initialization or unmarked: not synced
                 continue
             if unchanged_since(scope.clock.parse(position.timestamp), scope.parked.get(key)):
@@ -212,7 +210,7 @@ def _process(ctx: RunContext, rows: list[tuple[Position, dict[str, Any]]], scope
                 link = repos.links.insert_or_get(spec.name, key, str(raw[udfs.SFID])).link
                 link.base_values = mapped.values
             plan = _plan(ctx, repos, key, position, raw, mapped.values, link,
-                         scope.selected.get(key), scope, outcomes)
+                         selected[key], scope, outcomes)
             if plan is None:
                 tracker.done(position)
             else:

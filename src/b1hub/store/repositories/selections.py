@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 
-from b1hub.store.models import Selection
+from b1hub.store.models import Link, Selection
 from b1hub.store.repositories._base import ScopedRepository, chunked, insert_for
 from b1hub.store.types import utcnow
 
@@ -93,6 +93,41 @@ class SelectionRepository(ScopedRepository):
                 .order_by(Selection.sap_key)
             )
         )
+
+    def types_of(self, object_name: str, sap_keys: Iterable[str]) -> dict[str, str]:
+        """The marked ones of these keys, with their Account Type ("" when none)."""
+        found: dict[str, str] = {}
+        for batch in chunked(set(sap_keys)):
+            for key, kind in self.session.execute(
+                select(Selection.sap_key, Selection.account_type).where(
+                    Selection.integration_id == self.integration_id,
+                    Selection.object == object_name, Selection.sap_key.in_(batch))):
+                found[key] = kind or ""
+        return found
+
+    def unsynced(self, object_name: str, type_field: str) -> tuple[set[str], set[str]]:
+        """Marked keys without a link, and linked ones whose link's base holds another
+        Account Type under ``type_field`` (re-marked with a new type).
+
+        Answered by the database (a join), so a run does not load every selection and
+        every link to find the few that are due.
+        """
+        linked_type = func.coalesce(Link.base_values[type_field].as_string(), "")
+        rows = self.session.execute(
+            select(Selection.sap_key, Link.id.is_(None))
+            .outerjoin(Link, and_(Link.integration_id == Selection.integration_id,
+                                  Link.object == Selection.object,
+                                  Link.sap_key == Selection.sap_key))
+            .where(Selection.integration_id == self.integration_id,
+                   Selection.object == object_name,
+                   or_(Link.id.is_(None),
+                       and_(func.coalesce(Selection.account_type, "") != "",
+                            linked_type != Selection.account_type))))
+        unlinked: set[str] = set()
+        retyped: set[str] = set()
+        for key, missing in rows:
+            (unlinked if missing else retyped).add(key)
+        return unlinked, retyped
 
     def keys(self, object_name: str) -> set[str]:
         """The marked SAP keys: what the engine reads from SAP for this object."""
