@@ -11,9 +11,11 @@ new Salesforce opportunities, quotes and orders. At the end both systems and the
 store must match the reference record for record: nothing lost, nothing duplicated, no run
 left running.
 
-Sizes: ``B1HUB_RELIABILITY=full`` is the issue's run (medium seed plus extra customers,
-25 kills per phase). ``B1HUB_CRASH_KILLS`` (kills per phase) and ``B1HUB_CRASH_EXTRA``
-(extra SAP customers) override the chosen scale, to time a mid-size run before the full one.
+Sizes: ``B1HUB_RELIABILITY=full`` is the issue's run (medium seed plus 5,000 extra
+customers: over 20,000 records linked by the load, 25 kills per phase). ``B1HUB_CRASH_KILLS``
+(kills per phase, at least 2) and ``B1HUB_CRASH_EXTRA`` (extra SAP customers) override the
+chosen scale, to time a mid-size run before the full one; ``B1HUB_CRASH_SEED`` draws other
+kill points and changes (to hunt, or to replay a failure found with that seed).
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ def _scale() -> Scale:
 
 
 SCALE = _scale()
-SEED = 20260412
+SEED = int(os.environ.get("B1HUB_CRASH_SEED") or 20260412)
 
 
 @pytest.fixture(scope="module")

@@ -212,6 +212,9 @@ def test_sessions_expiring_every_n_requests(home: Path, reference: Any,
                                             figures: Figures) -> None:
     with _faulted(home, "sessions") as world:
         _quick(world)
+        # small pages: the scenario's 20 partners must take well over two session lifetimes
+        conn = world.hub.service_layer_connection()
+        world.hub.save_connection(conn.model_copy(update={"page_size": 2}))
         configured = world.sl_admin.post("/_sandbox/config",
                                          json={"expire_sessions_every": SESSION_EVERY})
         assert configured.json()["expire_sessions_every"] == SESSION_EVERY

@@ -15,6 +15,7 @@ from b1hub.connectors.salesforce.auth import TokenManager
 from b1hub.connectors.salesforce.budget import ApiBudget
 from b1hub.connectors.salesforce.errors import INVALID_SESSION, LIMIT_EXCEEDED, parse_errors
 from b1hub.connectors.salesforce.settings import SalesforceConnection
+from b1hub.connectors.transport_errors import explain_transport_error
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -85,7 +86,8 @@ class Transport:
         try:
             response = self.http.send(request)
         except _NOT_SENT as exc:
-            raise TransientError(f"connection failed: {type(exc).__name__}") from None
+            raise TransientError("connection failed: " + explain_transport_error(
+                exc, str(request.url), self.conn.ca_cert)) from None
         except httpx.TransportError as exc:
             self.counters.request(kind, billable=True, sent=request_size(request), received=0)
             raise TransientError(

@@ -10,6 +10,7 @@ from b1hub.connectors.retry import TransientError, call_with_retry
 from b1hub.connectors.service_layer.errors import response_error
 from b1hub.connectors.service_layer.session import SessionManager
 from b1hub.connectors.service_layer.settings import ServiceLayerConnection
+from b1hub.connectors.transport_errors import explain_transport_error
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -69,7 +70,8 @@ class Transport:
         try:
             response = self.http.send(request)
         except _NOT_SENT as exc:
-            raise TransientError(f"connection failed: {type(exc).__name__}") from None
+            raise TransientError("connection failed: " + explain_transport_error(
+                exc, str(request.url), self.conn.ca_cert)) from None
         except httpx.TransportError as exc:
             self.counters.request(kind, billable=True, sent=request_size(request), received=0)
             raise TransientError(
