@@ -114,3 +114,29 @@ def test_opportunity_of_an_unsynced_account_waits_then_syncs(ready: World) -> No
     assert api.run_object(world.hub, "opportunity").created == 1
     [row] = _sap(world, opp)
     assert row["CurrentStageNo"] == 1
+
+
+def test_a_stage_line_added_by_a_run_that_died_before_saving_its_link_is_not_added_again(
+    ready: World,
+) -> None:
+    world = ready
+    account, _ = _account(world)
+    opp = _opportunity(world, {"Name": "Depot retrofit", "AccountId": account,
+                               "StageName": "Value Proposition", "Amount": 800})
+    api.run_object(world.hub, "opportunity")
+    assert [row["CurrentStageNo"] for row in _sap(world, opp)] == [2]
+    with world.hub.repos() as repos:
+        first = repos.links.by_sf_id("opportunity", opp)
+        assert first is not None
+        stale = dict(first.base_values or {})
+    _edit(world, opp, {"StageName": "Negotiation/Review"})
+    assert api.run_object(world.hub, "opportunity").updated == 1
+    with world.hub.repos() as repos:  # as if killed after SAP took the line, before this
+        link = repos.links.by_sf_id("opportunity", opp)
+        assert link is not None
+        link.base_values = stale
+    _edit(world, opp, {"Amount": 900})  # read again, as the killed run's would be
+    assert api.run_object(world.hub, "opportunity").updated == 1
+    [row] = _sap(world, opp)
+    assert row["CurrentStageNo"] == 4
+    assert [ln["StageKey"] for ln in row["SalesOpportunitiesLines"]] == [2, 4]

@@ -191,7 +191,10 @@ def _to_sap(ctx: RunContext, retry_ids: set[str] | None) -> None:
                 continue
             plans.append((doc, link, values))
     writer.to_salesforce(ctx, "Opportunity", "update", told)
-    existing = _existing(ctx, [d.id for d, link, _ in plans if link is None])
+    # SAP's current stage, not the link's, decides whether a stage line is added: a run
+    # killed after adding one and before saving the link must not add it twice
+    existing = _existing(ctx, [d.id for d, link, values in plans if link is None
+                               or values["stage"] != (link.base_values or {}).get("stage")])
     for doc, link, values in plans:
         outcomes.append(_write(ctx, doc, link, values, existing.get(doc.id)))
     ctx.count(outcomes)
@@ -206,7 +209,8 @@ def _to_sap(ctx: RunContext, retry_ids: set[str] | None) -> None:
 def _write(ctx: RunContext, doc: SfDocument, link: Link | None, values: dict[str, Any],
            adopted: dict[str, Any] | None) -> OutcomeIn:
     """Create or update one SAP opportunity; one found by its Salesforce Id (created by
-    a run that died before linking it) is updated from the stage it already has."""
+    a run that died before linking it, or whose stage changes) is updated from the stage
+    it already has."""
     base = (link.base_values or {}) if link else {}
     key = link.sap_key if link else None
     if adopted is not None:
