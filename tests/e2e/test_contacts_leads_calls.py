@@ -9,6 +9,7 @@ object, whatever the data size, and so is a run that only sees the hub's own wri
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,6 +110,7 @@ def test_a_paused_run_keeps_the_chunks_it_finished(
     """The SAP checkpoint moves after every chunk: the pairs finished before a pause are
     neither written again nor read past their position by the next run."""
     codes = sorted(world.customers[20:23])
+    _run(world, "contact")  # settle what earlier tests left, so the first write is codes[0]'s
     for n, code in enumerate(codes):
         world.edit_partner(code, {"ContactEmployees": [
             {"Name": f"Chunk Person {n}", "FirstName": "Chunk", "LastName": f"Person {n}"}]})
@@ -137,3 +139,36 @@ def _new_member(world: World, code: str) -> int:
     [member] = [m for m in _partner(world, code)["ContactEmployees"]
                 if m.get("FirstName") == "Chunk"]
     return int(member["InternalCode"])
+
+
+def test_a_first_load_cut_short_resumes_without_duplicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first contact load keeps no Contact between chunks (each chunk's are read again
+    by account) and moves its Salesforce checkpoint only once whole: paused after its
+    first chunk, the load run again creates every other contact once, and the run after
+    it is quiet."""
+    monkeypatch.setenv("B1HUB_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(contacts_run, "CHUNK", 10)
+    with open_world(tmp_path / "sandbox", customers=60) as world:
+        assert api.initialize(world.hub, "account").status is InitStatus.DONE
+        world.sf_admin.post("/_sandbox/faults", json={
+            "match": "PATCH /services/data/*/composite/sobjects/Contact/*", "status": 403,
+            "body": LIMIT, "every": 2, "remaining": 1}).raise_for_status()
+        try:
+            cut = api.initialize(world.hub, "contact")
+        finally:
+            world.sf_admin.delete("/_sandbox/faults")
+        assert cut.status is InitStatus.FAILED and cut.created > 0, cut
+
+        assert api.initialize(world.hub, "contact").status is InitStatus.DONE
+        keys = [row["SAP_ContactKey__c"] for row in world.soql(
+            "SELECT SAP_ContactKey__c FROM Contact WHERE SAP_ContactKey__c != null")]
+        assert len(keys) == len(set(keys)), "a contact person was created twice"
+        members = {f"{code}:{m['InternalCode']}" for code in world.customers
+                   for m in _partner(world, code)["ContactEmployees"]}
+        with world.hub.repos() as repos:
+            linked = repos.links.by_sap_keys("contact", members)
+        assert set(linked) == members and members <= set(keys)
+        quiet = _run(world, "contact")[0]
+        assert (quiet.created, quiet.updated) == (0, 0), quiet

@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Position:
     """Where a record sits in a source's change order.
 
@@ -42,15 +42,19 @@ class CheckpointTracker:
     start: Position | None
     _in_flight: set[Position] = field(default_factory=set)
     _observed: list[Position] = field(default_factory=list)
-    _safe_index: int = 0
+    """Observed positions from the first one not known finished (a finished prefix is
+    dropped: a read of 100,000 records keeps only what is still in flight)."""
+    _last: Position | None = None
+    _safe: Position | None = None
 
     def observe(self, position: Position) -> None:
         """Register a record as read; positions must arrive in non-decreasing order."""
-        if self._observed and position < self._observed[-1]:
+        if self._last is not None and position < self._last:
             raise ValueError(
-                f"source returned {position} after {self._observed[-1]}: reads must be "
+                f"source returned {position} after {self._last}: reads must be "
                 "ordered by (timestamp, key) for the checkpoint to be safe"
             )
+        self._last = position
         self._observed.append(position)
         self._in_flight.add(position)
 
@@ -60,14 +64,16 @@ class CheckpointTracker:
 
     def checkpoint(self) -> Position | None:
         """The highest observed position with nothing in flight at or before it."""
+        finished = 0
         while (
-            self._safe_index < len(self._observed)
-            and self._observed[self._safe_index] not in self._in_flight
+            finished < len(self._observed)
+            and self._observed[finished] not in self._in_flight
         ):
-            self._safe_index += 1
-        if self._safe_index == 0:
-            return self.start
-        return self._observed[self._safe_index - 1]
+            finished += 1
+        if finished:
+            self._safe = self._observed[finished - 1]
+            del self._observed[:finished]
+        return self.start if self._safe is None else self._safe
 
     @property
     def pending(self) -> int:

@@ -220,7 +220,10 @@ def _settle_pair(
     result = settled.result
     to_sf = result.to_salesforce if flags.to_sf else {}
     to_sap = result.to_sap if flags.to_sap else {}
-    xref = raw is not None and raw.get(spec.salesforce_external_id) != link.sap_key
+    # a matched link is saved before its SAP key is written to the Contact; until a
+    # write records the pair (sf_hash), the key is sent again
+    xref = link.sf_hash is None or (
+        raw is not None and raw.get(spec.salesforce_external_id) != link.sap_key)
     if not to_sf and not to_sap and not xref:
         if result.values != {k: v for k, v in (link.base_values or {}).items()
                              if not k.startswith("__")}:

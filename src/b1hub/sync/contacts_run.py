@@ -7,18 +7,24 @@ echo of the hub's own write, an edit of an unmapped field) and costs nothing mor
 the pairs left, with a changed or new contact on either side, are settled, with the rows
 the change reads already hold; what those lack is read by key, hundreds of pairs per
 request. So an idle poll is one SOQL query and one Service Layer page whatever the data
-size, and a first load reads each side once.
+size. A first load reads each side once, keeping only which accounts have Contacts, and
+reads those again by account with their partners' chunk: holding the whole first read put
+the load's peak at 592 MB at 85,000 partners.
 
 SAP partners are read in chunks; once a chunk's pairs are written, both checkpoints are
-saved, so a run cut short resumes after the last finished chunk.
+saved, so a run cut short resumes after the last finished chunk (a first Salesforce read
+is saved once finished: a load cut short reads every Contact again, those already linked
+settle in memory).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from b1hub.store.models import Link
 from b1hub.store.repositories import Repositories
 from b1hub.store.repositories.outcomes import OutcomeIn
 from b1hub.store.types import Direction, ObjectDirection, OutcomeAction, OutcomeStatus
@@ -41,11 +47,11 @@ from b1hub.sync.pairs import (
     out,
     sap_changes,
     sap_records,
-    sf_changes,
+    sf_change_chunks,
     sf_rows_in,
     unchanged,
 )
-from b1hub.sync.records import OpenRecords, record_key
+from b1hub.sync.records import record_key
 
 SAP_TO_SF = Direction.SAP_TO_SALESFORCE
 SF_TO_SAP = Direction.SALESFORCE_TO_SAP
@@ -69,20 +75,46 @@ class Known:
     contacts: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     """Account Id -> Contact Id -> the Contact as read this run."""
     every_contact: bool = False
-    """``contacts`` holds every Contact of every account (a first, full read)."""
+    """The accounts' Contacts read this run are all of them (a first, full read)."""
     whole: set[str] = field(default_factory=set)
-    """CardCodes whose account's Contacts must be read whole (one became ready)."""
+    """CardCodes whose account's Contacts must be read whole (one became ready, or a
+    first read saw some and did not keep them)."""
 
 
 @dataclass
 class SfScan:
-    """The Salesforce changes sorted out: the pairs they make dirty, the rest done."""
+    """The Salesforce changes sorted out: the pairs they make dirty, the rest done.
 
-    by_code: dict[str, list[Position]] = field(default_factory=lambda: defaultdict(list))
+    A first, full read keeps no Contact: only which accounts have some (``present``),
+    read again by account with their partners' chunk, so a load of 200,000 Contacts
+    holds a chunk's worth of them, not all.
+    """
+
+    dirty: set[str] = field(default_factory=set)
+    """CardCodes of the pairs with a Contact new or changed since its base."""
+    positions: dict[str, list[Position]] = field(default_factory=lambda: defaultdict(list))
+    """CardCode -> where its changed Contacts sit in the read (not for a full read)."""
     contacts: dict[str, dict[str, dict[str, Any]]] = field(
         default_factory=lambda: defaultdict(dict))
+    """Account Id -> the changed Contacts as read (not for a full read)."""
+    present: set[str] = field(default_factory=set)
+    """Full read: CardCodes of the linked accounts with at least one Contact."""
     ready: set[str] = field(default_factory=set)
     """CardCodes with a Contact that waited for its account, linked now."""
+
+    def settled(self, codes: Iterable[str]) -> list[Position]:
+        """Forget these pairs; the positions of their Contacts, done now."""
+        done: list[Position] = []
+        for code in codes:
+            self.dirty.discard(code)
+            self.ready.discard(code)
+            done.extend(self.positions.pop(code, ()))
+        return done
+
+    def known(self, partners: dict[str, dict[str, Any]], codes: set[str], full: bool) -> Known:
+        """What settling ``codes`` has at hand (``full``: this run read every Contact)."""
+        whole = {c for c in codes if c in self.ready or c in self.present}
+        return Known(partners, self.contacts, full, whole)
 
 
 def run_contacts(
@@ -97,55 +129,58 @@ def run_contacts(
         codes |= set(_codes_of_contacts(ctx, sf_ids or set()))
         _settle(ctx, sorted(codes), Known(whole=codes), flags)
         return
-    sf_read, rows = sf_changes(ctx, [*sf_fields(ctx), *PARENT], "AccountId != null", SF_TO_SAP)
-    scan = _scan_sf(ctx, sf_read, rows)
-    ready = scan.ready | _sap_ready(ctx)
-    sap_read, handled = _sap_chunks(ctx, flags, scan, ready, sf_read, None)
-    if handled is None:
+    sf_read, chunks = sf_change_chunks(ctx, [*sf_fields(ctx), *PARENT], "AccountId != null",
+                                       SF_TO_SAP, whole_when_full=True)
+    scan = _scan_sf(ctx, sf_read, chunks)
+    scan.ready |= _sap_ready(ctx)
+    sap_read = _sap_chunks(ctx, flags, scan, sf_read, None)
+    if sap_read is None:
         return
-    rest = sorted((set(scan.by_code) | ready) - handled)
+    rest = sorted(scan.dirty | scan.ready)
     for start in range(0, len(rest), STEP):
         step = rest[start:start + STEP]
-        _settle(ctx, step, Known({}, scan.contacts, sf_read.full, ready & set(step)), flags)
+        _settle(ctx, step, scan.known({}, set(step), sf_read.full), flags)
         if ctx.pending_reason:
             return
-        sf_read.done(p for c in step for p in scan.by_code.get(c, ()))
+        sf_read.done(scan.settled(step))
         sf_read.save()
+    sf_read.finish()
     sf_read.save()
     if ctx.sap_written:
         # absorb the echoes of this run's SAP writes now, so the next run starts quiet
         ctx.sap_written = 0
-        _sap_chunks(ctx, flags, SfScan(), set(), None, sap_read)
+        _sap_chunks(ctx, flags, SfScan(), None, sap_read)
 
 
 def _sap_chunks(
-    ctx: RunContext, flags: Flags, scan: SfScan, ready: set[str], sf_read: ChangeRead | None,
+    ctx: RunContext, flags: Flags, scan: SfScan, sf_read: ChangeRead | None,
     after: ChangeRead | None,
-) -> tuple[ChangeRead, set[str] | None]:
+) -> ChangeRead | None:
     """Settle the pairs of each chunk of changed partners (and the Salesforce changes of
-    those pairs); the read and the CardCodes settled, None when the run must stop."""
+    those pairs, forgotten from ``scan`` once settled); the read, None when the run must
+    stop."""
     sap_read, chunks = sap_changes(ctx, SAP_SELECT, CUSTOMERS, SAP_TO_SF, CHUNK, after)
-    handled: set[str] = set()
     read = 0
+    full = sf_read is not None and sf_read.full
     for chunk in chunks:
         read += len(chunk)
         ctx.report("read sap", read)
         partners = {str(row["CardCode"]): row for _, row in chunk}
-        codes = _sap_dirty(ctx, partners) | (set(partners) & (set(scan.by_code) | ready))
-        every = sf_read is not None and sf_read.full
-        _settle(ctx, sorted(codes), Known(partners, scan.contacts, every, ready & codes), flags)
+        codes = _sap_dirty(ctx, partners) | {
+            c for c in partners if c in scan.dirty or c in scan.ready}
+        _settle(ctx, sorted(codes), scan.known(partners, codes, full), flags)
         if ctx.pending_reason:
-            return sap_read, None
-        handled |= codes
+            return None
         sap_read.done(position for position, _ in chunk)
         sap_read.save()
+        scan.present -= set(partners)
         if sf_read is not None:
-            sf_read.done(p for c in codes for p in scan.by_code.get(c, ()))
+            sf_read.done(scan.settled(codes))
             sf_read.save()
         with ctx.hub.repos() as repos:
             repos.runs.heartbeat(ctx.run_id)
     sap_read.save()
-    return sap_read, handled
+    return sap_read
 
 
 def _codes_of_contacts(ctx: RunContext, sf_ids: set[str]) -> list[str]:
@@ -154,6 +189,13 @@ def _codes_of_contacts(ctx: RunContext, sf_ids: set[str]) -> list[str]:
         accounts = repos.links.by_sf_ids(ACCOUNT, [str(r["AccountId"]) for r in rows
                                                    if r.get("AccountId")])
     return [link.sap_key for link in accounts.values()]
+
+
+def _recorded(link: Link | None, values: dict[str, Any]) -> bool:
+    """The pair was written both ways and this side has not changed since. A link without
+    hashes was saved before its writes (a matched pair, a converted lead's Contact): a run
+    cut short may have left the Contact without its SAP key, so its pair stays dirty."""
+    return link is not None and link.sf_hash is not None and unchanged(values, base_of(link))
 
 
 def _sap_dirty(ctx: RunContext, partners: dict[str, dict[str, Any]]) -> set[str]:
@@ -165,9 +207,8 @@ def _sap_dirty(ctx: RunContext, partners: dict[str, dict[str, Any]]) -> set[str]
     with ctx.hub.repos() as repos:
         accounts = repos.links.by_sap_keys(ACCOUNT, partners)
         links = repos.links.by_sap_keys(spec.name, keys)
-        if "selected" not in ctx.cache:
-            ctx.cache["selected"] = {s.sap_key for s in repos.selections.all(ACCOUNT)}
-    selected: set[str] = ctx.cache["selected"]
+        selected = repos.selections.types_of(ACCOUNT, [
+            c for c, row in partners.items() if c not in accounts and row.get("ContactEmployees")])
     dirty: set[str] = set()
     waits: list[OutcomeIn] = []
     for code, row in partners.items():
@@ -182,7 +223,7 @@ def _sap_dirty(ctx: RunContext, partners: dict[str, dict[str, Any]]) -> set[str]
         for member in members:
             link = links.get(contact_key(code, member["InternalCode"]))
             mapped = spec.field_map.from_sap(member_view(member))
-            if link is None or mapped.errors or not unchanged(mapped.values, base_of(link)):
+            if mapped.errors or not _recorded(link, mapped.values):
                 dirty.add(code)
                 break
     _record(ctx, waits)
@@ -190,46 +231,61 @@ def _sap_dirty(ctx: RunContext, partners: dict[str, dict[str, Any]]) -> set[str]
 
 
 def _scan_sf(
-    ctx: RunContext, read: ChangeRead, rows: list[tuple[Position, dict[str, Any]]]
+    ctx: RunContext, read: ChangeRead, chunks: Iterator[list[tuple[Position, dict[str, Any]]]]
 ) -> SfScan:
-    """Sort the changed Contacts: unchanged since their base (done), of a linked account
-    (its pair is dirty), or of an unlinked one (waits for it, or is not synced)."""
+    """Sort the changed Contacts, a page at a time: unchanged since their base (done), of a
+    linked account (its pair is dirty), or of an unlinked one (waits for it, or is not
+    synced). A full read keeps only which accounts have Contacts."""
     spec = ctx.spec
     scan = SfScan()
     with ctx.hub.repos() as repos:
-        links = repos.links.by_sf_ids(spec.name, [str(r["Id"]) for _, r in rows])
         waiting = _waiting_contacts(repos, spec.name)
-    outcomes: list[OutcomeIn] = []
     legacy = [i for i, account in waiting.items() if not account]
     if legacy:  # waits recorded before the account's Id was kept with them: look it up
-        for row in sf_rows_in(ctx, ["AccountId", *PARENT], "Contact", "Id", legacy):
-            waiting[str(row["Id"])] = str(row.get("AccountId"))
-            outcomes.extend(_wait(ctx, row))
+        found = sf_rows_in(ctx, ["AccountId", *PARENT], "Contact", "Id", legacy)
+        waiting.update({str(row["Id"]): str(row.get("AccountId")) for row in found})
+        _record(ctx, [o for row in found for o in _wait(ctx, row)])
+    count = 0
+    for rows in chunks:
+        count += len(rows)
+        ctx.report("read salesforce", count)
+        with ctx.hub.repos() as repos:
+            links = repos.links.by_sf_ids(spec.name, [str(r["Id"]) for _, r in rows])
+            accounts = repos.links.by_sf_ids(ACCOUNT, {str(r.get("AccountId")) for _, r in rows})
+        outcomes: list[OutcomeIn] = []
+        done: list[Position] = []
+        for position, row in rows:
+            sf_id, account_id = str(row["Id"]), str(row.get("AccountId"))
+            account = accounts.get(account_id)
+            if not read.each:
+                if account is not None:
+                    scan.present.add(account.sap_key)
+            else:
+                scan.contacts[account_id][sf_id] = row
+            link = links.get(sf_id)
+            mapped = spec.field_map.from_salesforce(row)
+            if not mapped.errors and _recorded(link, mapped.values):
+                done.append(position)
+                continue
+            waiting.pop(sf_id, None)  # settled or waiting again below
+            if account is not None:
+                scan.dirty.add(account.sap_key)
+                if read.each:
+                    scan.positions[account.sap_key].append(position)
+            else:
+                done.append(position)
+                outcomes.extend(_wait(ctx, row))
+        read.done(done)
+        _record(ctx, outcomes)
     with ctx.hub.repos() as repos:
-        accounts = repos.links.by_sf_ids(ACCOUNT, {str(r.get("AccountId")) for _, r in rows}
-                                         | {a for a in waiting.values() if a})
-    done: list[Position] = []
-    for position, row in rows:
-        sf_id, account_id = str(row["Id"]), str(row.get("AccountId"))
-        scan.contacts[account_id][sf_id] = row
-        link = links.get(sf_id)
-        mapped = spec.field_map.from_salesforce(row)
-        if link is not None and not mapped.errors and unchanged(mapped.values, base_of(link)):
-            done.append(position)
-            continue
-        waiting.pop(sf_id, None)  # settled or waiting again below
-        if account_id in accounts:
-            scan.by_code[accounts[account_id].sap_key].append(position)
-        else:
-            done.append(position)
-            outcomes.extend(_wait(ctx, row))
+        accounts = repos.links.by_sf_ids(ACCOUNT, {a for a in waiting.values() if a})
+    outcomes = []
     for sf_id, parent_id in waiting.items():  # waited before, unchanged since
-        account = accounts.get(parent_id or "")
-        if account is not None:
-            scan.ready.add(account.sap_key)
+        parent = accounts.get(parent_id or "")
+        if parent is not None:
+            scan.ready.add(parent.sap_key)
             outcomes.append(out(ctx, SF_TO_SAP, OutcomeAction.SKIP, OutcomeStatus.SUCCEEDED,
                                 sap_key=None, sf_id=sf_id, message="its account is linked now"))
-    read.done(done)
     _record(ctx, outcomes)
     return scan
 
@@ -250,16 +306,16 @@ def _wait(ctx: RunContext, row: dict[str, Any]) -> list[OutcomeIn]:
 
 def _waiting_contacts(repos: Repositories, object_name: str) -> dict[str, str | None]:
     """Contacts waiting for their account: Salesforce Id -> the account's Id."""
-    return {str(row.sf_id): (row.payload or {}).get("AccountId")
-            for row in repos.outcomes.open_errors(object_name, limit=1_000_000)
-            if row.direction is SF_TO_SAP and row.status is OutcomeStatus.WAITING
-            and row.sf_id}
+    return {sf_id: (payload or {}).get("AccountId")
+            for _, sf_id, payload in repos.outcomes.open_waiting(object_name, SF_TO_SAP)
+            if sf_id}
 
 
 def _sap_ready(ctx: RunContext) -> set[str]:
     """Partners whose contacts waited for the account, linked now."""
     with ctx.hub.repos() as repos:
-        waiting = OpenRecords.load(repos, ctx.spec.name, SAP_TO_SF).waiting
+        waiting = {record_key(key) for key, _, _ in
+                   repos.outcomes.open_waiting(ctx.spec.name, SAP_TO_SF) if key}
         ready = set(repos.links.by_sap_keys(ACCOUNT, waiting))
     _record(ctx, [out(ctx, SAP_TO_SF, OutcomeAction.SKIP, OutcomeStatus.SUCCEEDED,
                       sap_key=code, sf_id=None, message="its account is linked now")
@@ -288,12 +344,11 @@ def _settle(ctx: RunContext, codes: list[str], known: Known, flags: Flags) -> No
         accounts = repos.links.by_sap_keys(ACCOUNT, codes)
         member_links = set(repos.links.by_sap_keys(ctx.spec.name, keys))
     whole: set[str] = set()
-    if not known.every_contact:
-        for code in codes:
-            members = (partners.get(code) or {}).get("ContactEmployees") or []
-            if code in accounts and (code in known.whole or any(
-                    contact_key(code, m["InternalCode"]) not in member_links for m in members)):
-                whole.add(accounts[code].sf_id)
+    for code in codes:
+        members = (partners.get(code) or {}).get("ContactEmployees") or []
+        if code in accounts and (code in known.whole or (not known.every_contact and any(
+                contact_key(code, m["InternalCode"]) not in member_links for m in members))):
+            whole.add(accounts[code].sf_id)
     pairs = {code: accounts[code].sf_id for code in codes if code in partners and code in accounts}
     contacts = {a: dict(known.contacts.get(a, {})) for a in pairs.values()}
     for row in sf_rows_in(ctx, sf_fields(ctx), "Contact", "AccountId", whole):

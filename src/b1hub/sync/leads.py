@@ -123,6 +123,8 @@ def sync_leads(
     plan = Plan()
     with ctx.hub.repos() as repos:
         adopted = _adopt(ctx, repos, new_sap, new_sf, partners, leads, known)
+        # into this session, so the merge bases _settle sets without a write are saved
+        links = {code: repos.session.merge(link, load=False) for code, link in links.items()}
         links.update(adopted)
         for code, link in sorted(links.items()):
             partner, lead = partners.get(code), leads.get(link.sf_id)
@@ -166,15 +168,14 @@ def _adopt(
     a crash, or company plus e-mail / last name) instead of creating them again."""
     spec = ctx.spec
     sap_values = {c: spec.field_map.from_sap(sap_view(partners[c])).values for c in new_sap}
-    candidates = {i: r for i, r in known.leads.items() if not r.get("IsConverted")}
-    candidates.update(leads)
+    pool = dict(leads)  # the leads this step may link, besides the run's (``known``)
     if new_sap and not known.every_lead:
         names = [str(v.get("company")) for v in sap_values.values() if v.get("company")]
         for row in [*sf_rows_in(ctx, sf_fields(ctx), "Lead", "SAP_CardCode__c", new_sap,
                                 "IsConverted = false"),
                     *sf_rows_in(ctx, sf_fields(ctx), "Lead", "Company", names,
                                 "IsConverted = false")]:
-            candidates.setdefault(str(row["Id"]), row)
+            pool.setdefault(str(row["Id"]), row)
     reserved = {str(leads[i]["SAP_CardCode__c"]): i for i in new_sf
                 if leads[i].get("SAP_CardCode__c")}
     missing = set(reserved) - set(partners)
@@ -182,40 +183,72 @@ def _adopt(
         partners.update(sap_records(ctx, missing, SAP_SELECT, "CardType eq 'cLid'"))
         for code in missing & set(partners):
             sap_values[code] = spec.field_map.from_sap(sap_view(partners[code])).values
-    taken_sf = set(repos.links.by_sf_ids(spec.name, candidates)) if sap_values else set()
+    if not sap_values:
+        return {}
     taken_sap = set(repos.links.by_sap_keys(spec.name, sap_values))
     pairs: dict[str, str] = {}
     for code, sf_id in reserved.items():
         if code in sap_values and code not in taken_sap:
             pairs[code] = sf_id
-    free = {i: r for i, r in candidates.items()
-            if i not in taken_sf and not r.get("IsConverted")} if sap_values else {}
-    mapped = {i: spec.field_map.from_salesforce(r).values for i, r in free.items()}
-    by_code: dict[str, list[str]] = {}
-    by_company: dict[str | None, list[str]] = {}
-    for i, row in free.items():
-        if row.get("SAP_CardCode__c"):
-            by_code.setdefault(str(row["SAP_CardCode__c"]), []).append(i)
-        else:
-            by_company.setdefault(_norm(mapped[i].get("company")), []).append(i)
+    cached = ctx.cache.get("lead_index")
+    if cached is None or cached[0] is not known.leads:  # the run's leads mapped once
+        cached = ctx.cache["lead_index"] = (known.leads, _LeadIndex.of(ctx, known.leads))
+    indexes = [_LeadIndex.of(ctx, pool), cached[1]]
+    options = {code: list(dict.fromkeys(i for index in indexes
+                                        for i in index.options(code, values)))
+               for code, values in sap_values.items()
+               if code not in pairs and code not in taken_sap}
+    taken_sf = set(repos.links.by_sf_ids(spec.name, {i for o in options.values() for i in o}))
+    mapped: dict[str, dict[str, Any]] = {}
     paired = set(pairs.values())
-    for code, values in sap_values.items():
-        if code in pairs or code in taken_sap:
-            continue
-        options = [*by_code.get(code, ()), *by_company.get(_norm(values.get("company")), ())]
-        found = [i for i in options if i not in paired and _same_lead(code, values, free[i],
-                                                                       mapped[i])]
+    for code, found_in in options.items():
+        found = []
+        for i in found_in:
+            if i in paired or i in taken_sf:
+                continue
+            row = pool.get(i) or known.leads[i]
+            if i not in mapped:
+                mapped[i] = spec.field_map.from_salesforce(row).values
+            if _same_lead(code, sap_values[code], row, mapped[i]):
+                found.append(i)
         if len(found) == 1:
             pairs[code] = found[0]
             paired.add(found[0])
     adopted: dict[str, Link] = {}
     for code, sf_id in pairs.items():
-        sf_values = spec.field_map.from_salesforce(candidates[sf_id]).values
+        row = pool.get(sf_id) or known.leads[sf_id]
+        sf_values = spec.field_map.from_salesforce(row).values
         link = repos.links.insert_or_get(spec.name, code, sf_id).link
         link.base_values = first_base(sap_values[code], sf_values)
-        leads.setdefault(sf_id, candidates[sf_id])
+        leads.setdefault(sf_id, row)
         adopted[code] = link
     return adopted
+
+
+@dataclass
+class _LeadIndex:
+    """Unconverted leads by the CardCode they carry, else by company: the few a new SAP
+    lead is compared with."""
+
+    by_code: dict[str, list[str]] = field(default_factory=dict)
+    by_company: dict[str | None, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ctx: RunContext, rows: dict[str, dict[str, Any]]) -> _LeadIndex:
+        index = cls()
+        for i, row in rows.items():
+            if row.get("IsConverted"):
+                continue
+            if row.get("SAP_CardCode__c"):
+                index.by_code.setdefault(str(row["SAP_CardCode__c"]), []).append(i)
+            else:
+                company = ctx.spec.field_map.from_salesforce(row).values.get("company")
+                index.by_company.setdefault(_norm(company), []).append(i)
+        return index
+
+    def options(self, code: str, values: dict[str, Any]) -> list[str]:
+        return [*self.by_code.get(code, ()), *self.by_company.get(_norm(values.get("company")),
+                                                                  ())]
 
 
 def _norm(value: Any) -> str | None:

@@ -30,8 +30,9 @@ SAP_TO_SF = Direction.SAP_TO_SALESFORCE
 SF_TO_SAP = Direction.SALESFORCE_TO_SAP
 CHANGED = "CardType ne 'cSupplier'"
 """Leads, and customers that may be leads turned customer in SAP."""
-CHUNK = 5000
-"""Partners read, planned and written together (most of them customers, skipped)."""
+CHUNK = 2000
+"""Partners read, planned and written together (most of them customers, skipped); a
+chunk of partners with their addresses and contact persons is about 20 MB."""
 STEP = 1000
 """Leads settled together that only Salesforce changed."""
 

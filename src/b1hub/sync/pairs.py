@@ -71,7 +71,7 @@ class ChangeRead:
 
     def __init__(
         self, ctx: RunContext, direction: Direction, clock: Clock,
-        after: ChangeRead | None = None,
+        after: ChangeRead | None = None, *, whole_when_full: bool = False,
     ) -> None:
         self.ctx, self.direction, self.clock = ctx, direction, clock
         if after is None:
@@ -89,6 +89,12 @@ class ChangeRead:
         """No checkpoint yet: the read covers every record of the source."""
         self.tracker = CheckpointTracker(start=self.start)
         self.state = ReadState()
+        self.each = not (whole_when_full and self.full)
+        """Rows finish one by one; else (a first read of every record, settled by account
+        in the other side's order) the read finishes only as a whole (:meth:`finish`):
+        its finished prefix barely moved before the end, and tracking it held a position
+        per record."""
+        self.last: Position | None = None
 
     def chunks(
         self, source: Any, entity: str, fields: Sequence[str], where: str | None,
@@ -100,16 +106,27 @@ class ChangeRead:
         for chunk in read_chunks(source, entity, fields, self.since, where=where,
                                  position_of=position_of, chunk_size=chunk_size,
                                  state=self.state, page_size=page_size):
-            for position, _ in chunk.rows:
-                self.tracker.observe(position)
+            if self.each:
+                for position, _ in chunk.rows:
+                    self.tracker.observe(position)
+            elif chunk.rows:
+                self.last = chunk.rows[-1][0]
             for start in range(0, len(chunk.rows), chunk_size):
                 yield chunk.rows[start:start + chunk_size]
         if self.state.stop is not None:
             raise Paused(self.state.stop)
 
     def done(self, positions: Iterable[Position]) -> None:
-        for position in positions:
-            self.tracker.done(position)
+        if self.each:
+            for position in positions:
+                self.tracker.done(position)
+
+    def finish(self) -> None:
+        """Every row read is done: a read not tracked row by row may now move on."""
+        if self.last is not None:
+            self.tracker.observe(self.last)
+            self.tracker.done(self.last)
+            self.last = None
 
     def save(self) -> None:
         """Store the finished prefix; once the read is complete and nothing is left in
@@ -142,21 +159,30 @@ def sap_changes(
 def sf_changes(
     ctx: RunContext, fields: Sequence[str], where: str | None, direction: Direction
 ) -> tuple[ChangeRead, list[tuple[Position, dict[str, Any]]]]:
-    """Every Salesforce record changed since the checkpoint, in SOQL pages of 2,000.
+    """Every Salesforce record changed since the checkpoint, in SOQL pages of 2,000."""
+    read, chunks = sf_change_chunks(ctx, fields, where, direction)
+    rows = [row for chunk in chunks for row in chunk]
+    ctx.report("read salesforce", len(rows))
+    return read, rows
+
+
+def sf_change_chunks(
+    ctx: RunContext, fields: Sequence[str], where: str | None, direction: Direction, *,
+    whole_when_full: bool = False,
+) -> tuple[ChangeRead, Iterator[list[tuple[Position, dict[str, Any]]]]]:
+    """The Salesforce records changed since the checkpoint, a SOQL page of 2,000 at a time.
 
     After the first (full) read, records the hub itself wrote last are left out by the
     query (see :mod:`b1hub.sync.echo`): an idle poll stays one request even right after
     the hub wrote thousands of them.
     """
-    read = ChangeRead(ctx, direction, salesforce_clock())
+    read = ChangeRead(ctx, direction, salesforce_clock(), whole_when_full=whole_when_full)
     if not read.full:
         where = f"({where}) AND {echo.not_ours(ctx)}" if where else echo.not_ours(ctx)
-    rows = [row for chunk in read.chunks(
+    return read, read.chunks(
         ctx.sf, ctx.spec.salesforce_object, fields, where,
         lambda r: Position(str(r["SystemModstamp"]), str(r["Id"])), chunk_size=2000,
-        page_size=2000) for row in chunk]
-    ctx.report("read salesforce", len(rows))
-    return read, rows
+        page_size=2000)
 
 
 def _sap_position(record: dict[str, Any]) -> Position:

@@ -119,6 +119,19 @@ class OutcomeRepository(ScopedRepository):
             stmt = stmt.where(RecordOutcome.object == object_name)
         return list(self.session.scalars(stmt.order_by(RecordOutcome.id).limit(limit)))
 
+    def open_waiting(
+        self, object_name: str, direction: Direction
+    ) -> list[tuple[str | None, str | None, dict[str, Any] | None]]:
+        """(sap_key, sf_id, payload) of the records waiting for a parent: columns, not
+        outcome objects, read on every run of the object."""
+        rows = self.session.execute(
+            select(RecordOutcome.sap_key, RecordOutcome.sf_id, RecordOutcome.payload)
+            .where(self._open(), RecordOutcome.object == object_name,
+                   RecordOutcome.direction == direction,
+                   RecordOutcome.status == OutcomeStatus.WAITING)
+            .order_by(RecordOutcome.id))
+        return [(sap_key, sf_id, payload) for sap_key, sf_id, payload in rows]
+
     def open_counts(self) -> dict[str, int]:
         """Open errors per object, for the dashboard badges."""
         rows = self.session.execute(
