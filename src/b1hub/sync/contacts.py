@@ -28,6 +28,7 @@ from b1hub.sync import messages, writer
 from b1hub.sync.context import RunContext
 from b1hub.sync.hashing import record_hash
 from b1hub.sync.pairs import (
+    Flags,
     Version,
     base_of,
     first_base,
@@ -51,12 +52,6 @@ def sf_fields(ctx: RunContext) -> list[str]:
     return list(dict.fromkeys([*ctx.spec.field_map.salesforce_select(), "AccountId",
                                "SAP_ContactKey__c", "LastModifiedDate",
                                "LastModifiedById"]))
-
-
-@dataclass(frozen=True)
-class Flags:
-    to_sf: bool
-    to_sap: bool
 
 
 @dataclass

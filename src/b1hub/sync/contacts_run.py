@@ -30,7 +30,6 @@ from b1hub.store.repositories.outcomes import OutcomeIn
 from b1hub.store.types import Direction, ObjectDirection, OutcomeAction, OutcomeStatus
 from b1hub.sync.checkpoint import Position
 from b1hub.sync.contacts import (
-    Flags,
     Linked,
     Plan,
     contact_key,
@@ -43,6 +42,7 @@ from b1hub.sync.contacts import (
 from b1hub.sync.context import RunContext
 from b1hub.sync.pairs import (
     ChangeRead,
+    Flags,
     base_of,
     out,
     sap_changes,
@@ -122,8 +122,7 @@ def run_contacts(
     sf_ids: set[str] | None,
 ) -> None:
     """Both directions of one run (``sap_keys``/``sf_ids``: retry only these)."""
-    flags = Flags(direction in (ObjectDirection.BOTH, ObjectDirection.SAP_TO_SALESFORCE),
-                  direction in (ObjectDirection.BOTH, ObjectDirection.SALESFORCE_TO_SAP))
+    flags = Flags.of(direction)
     if sap_keys is not None or sf_ids is not None:
         codes = {record_key(k) for k in sap_keys or ()}
         codes |= set(_codes_of_contacts(ctx, sf_ids or set()))

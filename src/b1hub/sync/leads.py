@@ -28,6 +28,7 @@ from b1hub.sync.context import RunContext
 from b1hub.sync.hashing import record_hash
 from b1hub.sync.pairs import (
     CONVERTED,
+    Flags,
     Version,
     first_base,
     out,
@@ -52,12 +53,6 @@ def sf_fields(ctx: RunContext) -> list[str]:
     return list(dict.fromkeys([*ctx.spec.field_map.salesforce_select(), "SAP_CardCode__c",
                                "IsConverted", "ConvertedAccountId", "ConvertedContactId",
                                "LastModifiedDate", "LastModifiedById"]))
-
-
-@dataclass(frozen=True)
-class Flags:
-    to_sf: bool
-    to_sap: bool
 
 
 @dataclass

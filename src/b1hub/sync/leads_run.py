@@ -16,10 +16,11 @@ from typing import Any
 from b1hub.store.types import Direction, ObjectDirection
 from b1hub.sync.checkpoint import Position
 from b1hub.sync.context import RunContext
-from b1hub.sync.leads import SAP_SELECT, Flags, Known, sap_view, sf_fields, sync_leads
+from b1hub.sync.leads import SAP_SELECT, Known, sap_view, sf_fields, sync_leads
 from b1hub.sync.pairs import (
     CONVERTED,
     ChangeRead,
+    Flags,
     base_of,
     sap_changes,
     sf_changes,
@@ -41,8 +42,7 @@ def run_leads(
     ctx: RunContext, direction: ObjectDirection, sap_keys: set[str] | None,
     sf_ids: set[str] | None,
 ) -> None:
-    flags = Flags(direction in (ObjectDirection.BOTH, ObjectDirection.SAP_TO_SALESFORCE),
-                  direction in (ObjectDirection.BOTH, ObjectDirection.SALESFORCE_TO_SAP))
+    flags = Flags.of(direction)
     if sap_keys is not None or sf_ids is not None:
         sync_leads(ctx, set(sap_keys or ()), set(sf_ids or ()), flags)
         return

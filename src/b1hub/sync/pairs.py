@@ -25,7 +25,13 @@ from b1hub.connectors.service_layer.reading import record_checkpoint
 from b1hub.store.models import Link
 from b1hub.store.repositories import Repositories
 from b1hub.store.repositories.outcomes import OutcomeIn
-from b1hub.store.types import ConflictResolution, Direction, OutcomeAction, OutcomeStatus
+from b1hub.store.types import (
+    ConflictResolution,
+    Direction,
+    ObjectDirection,
+    OutcomeAction,
+    OutcomeStatus,
+)
 from b1hub.sync import echo
 from b1hub.sync.checkpoint import CheckpointTracker, Position, parse_utc
 from b1hub.sync.context import Paused, RunContext
@@ -44,6 +50,19 @@ from b1hub.sync.reader import (
 KEYS_PER_READ = 40
 IDS_PER_QUERY = 200
 CONVERTED = "__converted"
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Which ways a run of a two-way object writes (its direction setting)."""
+
+    to_sf: bool
+    to_sap: bool
+
+    @classmethod
+    def of(cls, direction: ObjectDirection) -> Flags:
+        return cls(direction in (ObjectDirection.BOTH, ObjectDirection.SAP_TO_SALESFORCE),
+                   direction in (ObjectDirection.BOTH, ObjectDirection.SALESFORCE_TO_SAP))
 
 
 @dataclass
