@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from e2e_world import World, open_world
+from kill import STALE_SECONDS
 
 
 @pytest.fixture(scope="module")
@@ -16,3 +17,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         mp.setenv("B1HUB_HOME", str(tmp / "home"))
         with open_world(tmp / "sandbox") as opened:
             yield opened
+
+
+@pytest.fixture
+def stale_fast(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("B1HUB_STALE_AFTER_SECONDS", STALE_SECONDS)  # the killed run's lock
+    yield
