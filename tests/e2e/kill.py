@@ -19,17 +19,19 @@ from e2e_world import World
 
 STALE_SECONDS = "1"
 CHILD = ("import sys; from b1hub.hub import Hub; from b1hub.sync import api; "
-         "api.initialize(Hub.open(sys.argv[1]), sys.argv[2])")
+         "getattr(api, sys.argv[3])(Hub.open(sys.argv[1]), sys.argv[2])")
 
 
 def kill_initialization(
     world: World, object_name: str, fault: dict[str, Any], what: str,
-    reached: Callable[[], bool] = lambda: True,
+    reached: Callable[[], bool] = lambda: True, *, action: str = "initialize",
 ) -> None:
-    """Initialize ``object_name`` in a child and SIGKILL it inside ``fault``'s request;
-    returns once the killed run's lock is stale. ``what`` names the request in a timeout."""
+    """Initialize (``action="run_object"``: sync) ``object_name`` in a child and SIGKILL it
+    inside ``fault``'s request; returns once the killed run's lock is stale. ``what`` names
+    the request in a timeout."""
     assert world.sf_admin.post("/_sandbox/faults", json=fault).status_code == 200
-    child = subprocess.Popen([sys.executable, "-c", CHILD, world.hub.integration, object_name],
+    child = subprocess.Popen([sys.executable, "-c", CHILD, world.hub.integration, object_name,
+                              action],
                              env=dict(os.environ), stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60

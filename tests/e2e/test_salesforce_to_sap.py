@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from e2e_world import ACCOUNT_TYPE, World, data_writes
+from kill import kill_initialization
 
 from b1hub.store.models import RecordOutcome
 from b1hub.store.types import ConflictPolicy, Direction, InitStatus, RunStatus
@@ -247,3 +248,26 @@ def test_retry_of_an_edit_set_back_to_the_synced_value_closes_the_error(
     assert data_writes(sl) == {} and data_writes(sf) == {}, (sl, sf)
     assert _phones(world, code, sf_id) == (synced_phone, synced_phone)
     assert _open_errors_of(world, code, sf_id) == []
+
+
+def test_a_customer_created_by_a_run_killed_before_linking_it_is_adopted_not_lost(
+    initialized: World, stale_fast: None
+) -> None:
+    """The run dies while telling Salesforce the new partner's code (the write lands, its
+    answer does not): the partner it made is linked, not lost nor made again."""
+    world = initialized
+    api.run_object(world.hub, "account")  # nothing else pending
+    account = world.create_account({"Name": "Killed Midway GmbH", "Type": ACCOUNT_TYPE})
+    kill_initialization(world, "account", {"match": "PATCH */composite/sobjects",
+                                           "action": "late_answer", "latency_ms": 8000,
+                                           "remaining": 1},
+                        "the write of the new partner's code", action="run_object")
+    [partner] = world.partners_of(account)
+    summary = api.run_object(world.hub, "account")
+    assert (summary.status, summary.failed) == (RunStatus.SUCCEEDED, 0), summary
+    assert world.partners_of(account) == [partner]  # adopted, not made again
+    with world.hub.repos() as repos:
+        link = repos.links.by_sf_id("account", account)
+    assert link is not None and link.sap_key == partner["CardCode"]
+    [row] = world.soql(f"SELECT SAP_CardCode__c FROM Account WHERE Id = '{account}'")
+    assert row["SAP_CardCode__c"] == partner["CardCode"]

@@ -269,8 +269,10 @@ def _write_creates(ctx: RunContext, creates: list[SfChange], outcomes: list[Outc
             series.refresh()
         todo = retry
     now = dt.datetime.now(dt.UTC)
-    fixes = [_cross_reference(spec.salesforce_external_id, k, code) for k, code in codes.items()]
-    writer.to_salesforce(ctx, spec.salesforce_object, "update", fixes)
+    # the links are saved before the Salesforce accounts learn their SAP codes: a run killed
+    # in between finds the accounts unchanged on its next read and adopts their partners by
+    # Salesforce Id; written first, the code made them look linked from SAP while no link
+    # existed, and being the hub's own edit they were never read again
     with ctx.hub.repos() as repos:
         for change in creates:
             if change.key in codes:
@@ -295,6 +297,8 @@ def _write_creates(ctx: RunContext, creates: list[SfChange], outcomes: list[Outc
                                      OutcomeStatus.FAILED,
                                      messages.rejected(record, "SAP", "Salesforce", error),
                                      error.code, body, messages.fields_of(error)))
+    fixes = [_cross_reference(spec.salesforce_external_id, k, code) for k, code in codes.items()]
+    writer.to_salesforce(ctx, spec.salesforce_object, "update", fixes)
 
 
 def _out(
