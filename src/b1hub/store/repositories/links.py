@@ -172,15 +172,6 @@ class LinkRepository(ScopedRepository):
                 found[link.sap_key] = link
         return found
 
-    def base_value_by_sap_key(self, object_name: str, name: str) -> dict[str, Any]:
-        """One value of every link's base, by SAP key: rows streamed, no objects kept, so
-        a run's view of 100,000 links costs a dict, not the links."""
-        rows = self.session.execute(
-            select(Link.sap_key, Link.base_values)
-            .where(Link.integration_id == self.integration_id, Link.object == object_name)
-            .execution_options(yield_per=2000))
-        return {key: (base or {}).get(name) for key, base in rows}
-
     def pairs(self, object_name: str) -> dict[str, str]:
         """SAP key -> Salesforce Id of every link of the object, streamed (no objects)."""
         rows = self.session.execute(
