@@ -56,7 +56,15 @@ def markdown(report: dict[str, Any]) -> str:
             f"({r['incremental']['changed']}); written by object: "
             f"{r['incremental']['by_object']}.",
             f"Idle poll per object (billable calls from the run log): "
-            f"{r['idle_poll']['per_object']}.", ""]
+            f"{r['idle_poll']['per_object']}."]
+        first = r["idle_poll"].get("first_poll_after_changes")
+        if first:
+            out.append(f"The first poll after the incremental sync, which re-reads the changes "
+                       f"of its last `sync_overlap_seconds` (they could commit late): "
+                       f"{first['wall_s']} s, {first['sf_calls']} SF calls, "
+                       f"{first['sl_requests']} SL requests; per object "
+                       f"{first['per_object']}.")
+        out.append("")
         out += ["Baselines (same sandboxes, same data, the seeded org each time):", ""]
         out += _table(["baseline", *(c for c, _ in BASELINE_COLUMNS)],
                       [[b["name"], *(b.get(k) for _, k in BASELINE_COLUMNS)]

@@ -41,6 +41,9 @@ def test_quick_run_reports_every_figure_and_target(tmp_path: Path) -> None:
     assert small["incremental"]["records_changed"] >= 3
     assert small["incremental"]["records_written"] >= small["incremental"]["records_changed"]
     assert small["idle_poll"]["records_written"] == 0
+    assert small["idle_poll"]["max_calls_per_object_per_system"] <= 1
+    first = small["idle_poll"]["first_poll_after_changes"]
+    assert set(first["per_object"]) == set(small["idle_poll"]["per_object"])
     assert set(small["baselines"]) == {"bare collections", "bare bulk", "naive"}
     for baseline in small["baselines"].values():
         assert set(baseline) >= BASELINE_FIGURES and baseline["failed"] == 0

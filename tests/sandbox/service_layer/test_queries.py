@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
+
+from b1hub.sandbox.service_layer.query import FilterCompiler, parse_orderby
+from b1hub.sandbox.service_layer.schema import ENTITIES
+from b1hub.sandbox.service_layer.store import Store
 
 
 def codes(client: httpx.Client, flt: str, **extra: str) -> list[str]:
@@ -40,6 +46,41 @@ def test_quoted_dates_and_times_for_incremental_reads(v2: httpx.Client) -> None:
     newer = codes(v2, flt)
     assert "C000005" in newer
     assert "C000005" not in codes(v2, f"UpdateDate eq '{date}' and UpdateTime gt '{time}'")
+
+
+def test_keyset_filter_returns_exactly_the_rows_after_the_position(v2: httpx.Client) -> None:
+    """The hub's keyset page filter, answered from the change index, still means "after"."""
+    r = v2.get("BusinessPartners", params={"$select": "CardCode,CardType,UpdateDate,UpdateTime"},
+               headers={"Prefer": "odata.maxpagesize=0"})
+    rows = sorted((b["UpdateDate"][:10], b["UpdateTime"], b["CardCode"], b["CardType"])
+                  for b in r.json()["value"])
+    date, time, key, _ = rows[len(rows) // 2]
+    strict = (f"UpdateDate gt '{date}' or (UpdateDate eq '{date}' and "
+              f"(UpdateTime gt '{time}' or (UpdateTime eq '{time}' and CardCode gt '{key}')))")
+    inclusive = f"UpdateDate gt '{date}' or (UpdateDate eq '{date}' and UpdateTime ge '{time}')"
+    order = {"$orderby": "UpdateDate,UpdateTime,CardCode"}
+    after = [(k, kind) for d, t, k, kind in rows if (d, t, k) > (date, time, key)]
+    assert codes(v2, strict, **order) == [k for k, _ in after]
+    assert codes(v2, inclusive, **order) == [k for d, t, k, _ in rows if (d, t) >= (date, time)]
+    assert codes(v2, f"CardType eq 'cLid' and ({strict})", **order) == [
+        k for k, kind in after if kind == "cLid"]
+
+
+def test_keyset_page_seeks_the_change_index(tmp_path: Path) -> None:
+    """A page costs the page, not the table: the filter is a row value the index can seek."""
+    store = Store(tmp_path / "sl.db")
+    entity = ENTITIES["BusinessPartners"]
+    flt = FilterCompiler(entity, {}).compile(
+        "CardType eq 'cCustomer' and (UpdateDate gt '2026-11-25' or (UpdateDate eq "
+        "'2026-11-25' and (UpdateTime gt '10:00:00' or (UpdateTime eq '10:00:00' and "
+        "CardCode gt 'C1'))))")
+    order = parse_orderby(entity, {}, "UpdateDate,UpdateTime,CardCode")
+    plan = store.db.execute(
+        f"EXPLAIN QUERY PLAN SELECT doc FROM entities WHERE entity = ? AND {flt.text} "
+        f"ORDER BY {order.text} LIMIT 10", ("BusinessPartners", *flt.params, *order.params),
+    ).fetchall()
+    assert "USING INDEX ix_changes" in str(plan) and ">(?,?,?)" in str(plan), plan
+    assert "TEMP B-TREE" not in str(plan), plan
 
 
 def test_yes_no_numbers_and_null(v2: httpx.Client) -> None:

@@ -1,4 +1,4 @@
-"""``$batch``: multipart/mixed requests with changesets, parsed with the stdlib email parser.
+"""``$batch``: multipart/mixed requests with changesets.
 
 Failure rule of the real server: the first failing request of a changeset rolls the
 changeset back and is its only response part; processing stops at the first failure.
@@ -6,13 +6,11 @@ changeset back and is its only response part; processing stops at the first fail
 
 from __future__ import annotations
 
-import email
-import email.policy
 import functools
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import Message
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
@@ -33,32 +31,57 @@ class SubRequest:
     content_id: str | None
 
 
+BOUNDARY = re.compile(r'boundary="?([^";\s]+)"?', re.IGNORECASE)
+BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
+
 class BatchError(Exception):
     pass
 
 
 def parse(content_type: str, body: bytes) -> list[list[SubRequest] | SubRequest]:
     """Top-level parts: a single request, or a changeset (a list of requests)."""
-    raw = f"Content-Type: {content_type}\r\n\r\n".encode() + body
-    message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    if not message.is_multipart():
-        raise BatchError("Batch body is not multipart/mixed")
     out: list[list[SubRequest] | SubRequest] = []
-    for part in message.get_payload():
-        assert isinstance(part, Message)
-        if part.is_multipart():
-            out.append([_request(sub) for sub in part.get_payload()
-                        if isinstance(sub, Message)])
+    for headers, content in _parts(content_type, body):
+        part_type = headers.get("content-type", "")
+        if part_type.lower().startswith("multipart/"):
+            out.append([_request(h, c) for h, c in _parts(part_type, content)])
         else:
-            out.append(_request(part))
+            out.append(_request(headers, content))
     return out
 
 
-def _request(part: Message) -> SubRequest:
-    # decode=True gives the part's original bytes back (the parser keeps non-ASCII bytes
-    # as surrogates); the embedded HTTP request is UTF-8 like every Service Layer body.
-    payload = part.get_payload(decode=True)
-    text = payload.decode("utf-8") if isinstance(payload, bytes) else ""
+def _parts(content_type: str, body: bytes) -> list[tuple[dict[str, str], bytes]]:
+    """The MIME parts of a multipart body, split on its boundary.
+
+    Split by hand: the stdlib email parser compiles a regular expression per multipart and
+    was a tenth of the sandbox's time under a bulk write-back.
+    """
+    match = BOUNDARY.search(content_type)
+    if not content_type.lower().startswith("multipart/") or match is None:
+        raise BatchError("Batch body is not multipart/mixed")
+    parts = []
+    for chunk in body.split(b"--" + match.group(1).encode())[1:]:  # [0]: the preamble
+        if chunk.startswith(b"--"):
+            break  # the closing delimiter
+        chunk = chunk.removeprefix(b"\r\n").removeprefix(b"\n")
+        found = None if chunk.startswith((b"\r\n", b"\n")) else BLANK_LINE.search(chunk)
+        head, content = (chunk[:found.start()], chunk[found.end():]) if found else (b"", chunk)
+        content = content.removesuffix(b"\n").removesuffix(b"\r")
+        parts.append((_headers(head.decode("utf-8", "replace").splitlines()), content))
+    return parts
+
+
+def _headers(lines: list[str]) -> dict[str, str]:
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return headers
+
+
+def _request(part_headers: dict[str, str], payload: bytes) -> SubRequest:
+    text = payload.decode("utf-8")  # the embedded HTTP request is UTF-8 like every SL body
     head, _, body = text.replace("\r\n", "\n").partition("\n\n")
     lines = [line for line in head.split("\n") if line.strip()]
     if not lines:
@@ -73,12 +96,8 @@ def _request(part: Message) -> SubRequest:
         prefix = f"/b1s/{candidate}/"
         if path.startswith(prefix):
             path, version = path[len(prefix):], candidate
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return SubRequest(words[0].upper(), path.lstrip("/"), target.query, headers,
-                      body.strip().encode(), version, part.get("Content-ID"))
+    return SubRequest(words[0].upper(), path.lstrip("/"), target.query, _headers(lines[1:]),
+                      body.strip().encode(), version, part_headers.get("content-id"))
 
 
 def _http_part(reply: Reply, content_id: str | None) -> list[str]:

@@ -47,10 +47,17 @@ def column(entity: Entity, udfs: dict[str, Field], name: str) -> Sql:
         raise property_invalid(name)
     if name == entity.key and not entity.key_fields:
         return Sql("key", (), spec)
+    if name in entity.indexed:
+        return Sql(indexed_column(name), (), spec)
     expr = f"json_extract(doc, '$.{name}')"
-    if name not in entity.indexed and spec.default is not None:
+    if spec.default is not None:
         return Sql(f"coalesce({expr}, ?)", (spec.default,), spec)
     return Sql(expr, (), spec)
+
+
+def indexed_column(name: str) -> str:
+    """The store's virtual column holding an indexed field's value."""
+    return f"x_{name}"
 
 
 class FilterCompiler:
@@ -69,6 +76,10 @@ class FilterCompiler:
         if isinstance(node, Token):
             raise query_error(MSG_BAD_FILTER)
         kind = node.data
+        if kind == "or_":
+            keyset = self._keyset(node)
+            if keyset is not None and len(keyset[0]) > 1:
+                return _row_value(*keyset)
         if kind in ("or_", "and_"):
             left, right = (self._bool(child) for child in node.children)
             op = "OR" if kind == "or_" else "AND"
@@ -81,6 +92,46 @@ class FilterCompiler:
         if kind == "call":
             return self._call(node, boolean=True)
         raise query_error(MSG_BAD_FILTER)
+
+    def _keyset(self, node: Tree[Token] | Token) -> tuple[list[Sql], list[Sql], str] | None:
+        """``a gt x or (a eq x and (b gt y or ...))``: the columns, values and final operator.
+
+        A keyset page's filter, the same rows as the row value ``(a, b, ...) > (x, y, ...)``
+        (SQLite compares row values lexicographically), which SQLite can seek in an index.
+        """
+        if isinstance(node, Token):
+            return None
+        if node.data == "comparison":
+            found = self._simple(node)
+            if found is None or found[1] not in ("gt", "ge"):
+                return None
+            return [found[0]], [found[2]], found[1]
+        if node.data != "or_":
+            return None
+        first, rest = node.children
+        head = self._simple(first) if isinstance(first, Tree) else None
+        if (head is None or head[1] != "gt" or isinstance(rest, Token) or rest.data != "and_"):
+            return None
+        same, tail = rest.children
+        equal = self._simple(same) if isinstance(same, Tree) else None
+        if equal is None or equal[1] != "eq" or (equal[0], equal[2]) != (head[0], head[2]):
+            return None
+        inner = self._keyset(tail)
+        if inner is None:
+            return None
+        return [head[0], *inner[0]], [head[2], *inner[1]], inner[2]
+
+    def _simple(self, node: Tree[Token]) -> tuple[Sql, str, Sql] | None:
+        """``property op literal`` as (column, op, coerced value), else None."""
+        if node.data != "comparison":
+            return None
+        left_node, op_token, right_node = node.children
+        if not isinstance(left_node, Tree) or left_node.data != "prop":
+            return None
+        if not isinstance(right_node, Tree) or right_node.data not in ("string", "number", "date"):
+            return None
+        left = self._operand(left_node)
+        return left, str(op_token), self._coerce(left.field, self._operand(right_node))
 
     def _comparison(self, node: Tree[Token]) -> Sql:
         left_node, op_token, right_node = node.children
@@ -160,6 +211,13 @@ class FilterCompiler:
         return Sql(text, params)
 
 
+def _row_value(columns: list[Sql], values: list[Sql], op: str) -> Sql:
+    cols = ", ".join(c.text for c in columns)
+    marks = ", ".join(v.text for v in values)
+    params = tuple(p for sql in [*columns, *values] for p in sql.params)
+    return Sql(f"(({cols}) {SQL_OPS[op]} ({marks}))", params)
+
+
 def parse_select(entity: Entity, udfs: dict[str, Field], raw: str | None) -> list[str] | None:
     if not raw:
         return None
@@ -184,5 +242,6 @@ def parse_orderby(entity: Entity, udfs: dict[str, Field], raw: str | None) -> Sq
         col = column(entity, udfs, words[0])
         parts.append(f"{col.text} {'DESC' if words[1:] == ['desc'] else 'ASC'}")
         params += col.params
-    parts.append("key ASC")
+    if not any(part.startswith("key ") for part in parts):
+        parts.append("key ASC")
     return Sql(", ".join(parts), params)

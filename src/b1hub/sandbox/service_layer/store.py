@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from b1hub.sandbox.service_layer.query import Sql
+from b1hub.sandbox.service_layer.query import Sql, indexed_column
 from b1hub.sandbox.service_layer.schema import ENTITIES
 
 SCHEMA = """
@@ -40,12 +40,31 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA cache_size=-65536")
         self.db.executescript(SCHEMA)
-        for fields in {name for ent in ENTITIES.values() for name in ent.indexed}:
-            self.db.execute(
-                f"CREATE INDEX IF NOT EXISTS ix_{fields} ON entities"
-                f"(entity, json_extract(doc, '$.{fields}'), key)"
-            )
+        self._index_fields()
         self._depth = 0
+
+    def _index_fields(self) -> None:
+        """A virtual column and an index per indexed field, and one for change tracking.
+
+        Virtual columns rather than expression indexes: SQLite seeks an index with a row
+        value ``(a, b, key) > (?, ?, ?)`` only on columns, and that is what makes a keyset
+        page (``UpdateDate, UpdateTime, key``) cost the page, not the table.
+        """
+        names = sorted({name for ent in ENTITIES.values() for name in ent.indexed})
+        present = {row[1] for row in self.db.execute("PRAGMA table_xinfo(entities)")}
+        for name in names:
+            col = indexed_column(name)
+            if col not in present:
+                self.db.execute(
+                    f"ALTER TABLE entities ADD COLUMN {col} "
+                    f"GENERATED ALWAYS AS (json_extract(doc, '$.{name}')) VIRTUAL"
+                )
+            self.db.execute(f"CREATE INDEX IF NOT EXISTS ix_{col} ON entities(entity, {col}, key)")
+        if {"UpdateDate", "UpdateTime"} <= set(names):
+            date, time = indexed_column("UpdateDate"), indexed_column("UpdateTime")
+            self.db.execute(
+                f"CREATE INDEX IF NOT EXISTS ix_changes ON entities(entity, {date}, {time}, key)"
+            )
 
     def close(self) -> None:
         self.db.close()
