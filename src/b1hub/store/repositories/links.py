@@ -139,16 +139,17 @@ class LinkRepository(ScopedRepository):
     def _sync_batch(
         self, object_name: str, batch: Sequence[LinkState], synced_at: datetime
     ) -> dict[str, Link]:
-        """Insert the batch's missing links with their state; the batch's links by key."""
+        """Insert the batch's missing links with their state; the batch's links by key.
+
+        Every pair is offered to the INSERT (the existing are left alone by ON CONFLICT):
+        looking the existing up first loaded every link of the batch twice.
+        """
         keys = [s.sap_key for s in batch]
-        existing = self.by_sap_keys(object_name, keys)
+        now = utcnow()
         rows = [{"integration_id": self.integration_id, "object": object_name,
                  "sap_key": s.sap_key, "sf_id": s.sf_id, "sap_hash": s.sap_hash,
                  "sf_hash": s.sf_hash, "base_values": s.base_values,
-                 "last_synced_at": synced_at, "created_at": utcnow()}
-                for s in batch if s.sap_key not in existing]
-        if not rows:
-            return existing
+                 "last_synced_at": synced_at, "created_at": now} for s in batch]
         self.session.execute(insert_for(self.session, Link).on_conflict_do_nothing(), rows)
         sf_ids = [s.sf_id for s in batch]
         return {link.sap_key: link for link in self.session.scalars(
