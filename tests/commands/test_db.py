@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from b1hub.store import current_revision, head_revision
+from b1hub.store.migrate import current_revision, head_revision
 from commands.cli_helpers import ok
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from b1hub.objects.registry import REGISTRY
+from b1hub.sync.sap_pass import ECHO
 
 if TYPE_CHECKING:
     from e2e_world import World
@@ -253,8 +254,14 @@ def _hub(world: World, names: _Names, parts: dict[str, list[tuple[Any, ...]]]) -
                 (names.of_sap(name, lk.sap_key), names.of_sf(lk.sf_id)) for lk in links)
             parts[f"link bases {name}"] = sorted(
                 (names.of_sap(name, lk.sap_key),
-                 json.dumps(lk.base_values, sort_keys=True, default=str))
+                 json.dumps(_comparable(lk.base_values), sort_keys=True, default=str))
                 for lk in links)
+
+
+def _comparable(base: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A base without its echo fingerprint: that hashes the record with its Salesforce
+    Id, which differs between two worlds holding the same data."""
+    return None if base is None else {k: v for k, v in base.items() if k != ECHO}
 
 
 def snapshot(world: World) -> Snapshot:

@@ -36,8 +36,9 @@ from b1hub.hub import Hub
 from b1hub.runner.embedded import recover_stalled_runs
 from b1hub.runner.execute import execute_run
 from b1hub.runner.locks import stale_limit
-from b1hub.store import make_engine, upgrade
+from b1hub.store import make_engine
 from b1hub.store.availability import StoreUnavailable
+from b1hub.store.migrate import upgrade
 from b1hub.store.models import RecordOutcome
 from b1hub.store.repositories import SelectionEntry
 from b1hub.store.types import (

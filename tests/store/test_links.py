@@ -238,7 +238,12 @@ def test_unsynced_finds_marked_records_without_a_link_or_with_another_type(
                               synced_at=datetime(2026, 1, 2, tzinfo=UTC))
     with store.transaction() as session:
         repos = Repositories(session, default)
-        assert repos.selections.unsynced("account", "__type") == ({"C1"}, {"C3", "C4"})
-        assert repos.selections.unsynced("product", "__type") == (set(), set())
+        assert repos.selections.unsynced("account") == ({"C1"}, {"C3", "C4"})
+        assert repos.selections.unsynced("product") == (set(), set())
+        c3 = repos.links.by_sap_key("account", "C3")
+        assert c3 is not None
+        c3.base_values = {**(c3.base_values or {}), "__type": "Customer - Channel"}  # written
+        session.flush()
+        assert repos.selections.unsynced("account") == ({"C1"}, {"C4"})
         assert repos.selections.types_of("account", ["C1", "C3", "C8"]) == {
             "C1": "Customer - Direct", "C3": "Customer - Channel"}

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
-from b1hub.store import Store, current_revision, head_revision, make_engine, open_store, upgrade
+from b1hub.store import Store, make_engine, open_store
+from b1hub.store.migrate import current_revision, head_revision, upgrade
 from b1hub.store.models import Base, Link
 from b1hub.store.repositories import Repositories, ensure_integration
+from b1hub.store.revision import is_current, script_head
 
 from .migration_rows import fill_every_table, missing_after_upgrade
 
@@ -47,7 +50,7 @@ def test_upgrade_from_empty_creates_every_table_at_head(db_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == EXPECTED_TABLES
     finally:
         engine.dispose()
-    assert current_revision(db_url) == head_revision() == "0004"
+    assert current_revision(db_url) == head_revision() == "0005"
 
 
 def test_migrated_schema_matches_the_models(store: Store) -> None:
@@ -83,7 +86,7 @@ def test_upgrade_on_an_up_to_date_database_is_a_no_op_keeping_data(store: Store)
             ]
     finally:
         reopened.dispose()
-    assert current_revision(url) == "0004"
+    assert current_revision(url) == "0005"
 
 
 def test_concurrent_upgrades_of_an_empty_database_both_succeed(db_url: str) -> None:
@@ -104,7 +107,7 @@ def test_concurrent_upgrades_of_an_empty_database_both_succeed(db_url: str) -> N
     for thread in threads:
         thread.join()
     assert errors == []
-    assert current_revision(db_url) == "0004"
+    assert current_revision(db_url) == "0005"
 
 
 def test_upgrade_from_the_first_migration_keeps_data(db_url: str) -> None:
@@ -156,3 +159,41 @@ def test_upgrade_from_the_first_migration_keeps_a_row_of_every_table(db_url: str
     upgrade(db_url)
     assert current_revision(db_url) == head_revision()
     assert missing_after_upgrade(db_url, rows) == []
+
+
+def test_the_scripts_head_is_alembics_head() -> None:
+    assert script_head() == head_revision()
+
+
+def test_a_database_is_current_only_at_the_head(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'hub.db'}")
+    assert not is_current(engine)  # no schema yet
+    upgrade(str(engine.url), "0001")
+    assert not is_current(engine)
+    upgrade(str(engine.url))
+    assert is_current(engine)
+    engine.dispose()
+
+
+def test_upgrade_to_0005_fills_the_links_account_type_from_their_bases(db_url: str) -> None:
+    upgrade(db_url, "0004")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            integration = connection.execute(text(
+                "INSERT INTO integrations (name, created_at) VALUES ('default', :now) "
+                "RETURNING id"), {"now": datetime.now(UTC)}).scalar_one()
+            for key, base in (("C1", '{"__type": "Customer - Direct", "name": "A"}'),
+                              ("C2", '{"name": "B"}'), ("C3", None)):
+                connection.execute(text(
+                    "INSERT INTO links (integration_id, object, sap_key, sf_id, base_values, "
+                    "created_at) VALUES (:i, 'account', :k, :s, :b, :now)"),
+                    {"i": integration, "k": key, "s": f"001{key}", "b": base,
+                     "now": datetime.now(UTC)})
+        upgrade(db_url)
+        with engine.connect() as connection:
+            found = dict(connection.execute(text(
+                "SELECT sap_key, account_type FROM links ORDER BY sap_key")).all())
+    finally:
+        engine.dispose()
+    assert found == {"C1": "Customer - Direct", "C2": None, "C3": None}

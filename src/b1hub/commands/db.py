@@ -15,7 +15,8 @@ def db_upgrade() -> None:
     """Bring the database (B1HUB_DATABASE_URL or B1HUB_HOME/b1hub.db) to the latest schema."""
     from sqlalchemy.engine import make_url
 
-    from b1hub.store import current_revision, database_url, head_revision, upgrade
+    from b1hub.store import database_url
+    from b1hub.store.migrate import current_revision, head_revision, upgrade
 
     url = database_url()
     before = current_revision(url)

@@ -9,7 +9,6 @@ Typical use::
 """
 
 from b1hub.store.engine import Store, make_engine, open_store
-from b1hub.store.migrate import current_revision, head_revision, upgrade
 from b1hub.store.paths import b1hub_home, database_url
 from b1hub.store.repositories import Repositories
 
@@ -17,10 +16,7 @@ __all__ = [
     "Repositories",
     "Store",
     "b1hub_home",
-    "current_revision",
     "database_url",
-    "head_revision",
     "make_engine",
     "open_store",
-    "upgrade",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Dialect, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +19,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from b1hub.store.availability import retry_seconds, transient_connect_error
 from b1hub.store.paths import database_url
+from b1hub.store.revision import is_current
 
 PG_CONNECT_TIMEOUT_SECONDS = 10
 """Per connection attempt, unless the URL sets ``connect_timeout``: a host that drops packets
@@ -75,6 +78,15 @@ def _connect_retrying(wait_seconds: float) -> Callable[..., Any]:
     return do_connect
 
 
+def _json_loads(text: str | bytes) -> Any:
+    """orjson for JSON columns (link bases are read by the thousand); the standard parser
+    for what only it accepts (NaN written by an older version)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine with the settings the hub relies on.
 
@@ -90,6 +102,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """
     resolved = make_url(url or database_url())
     wait = retry_seconds()
+    kwargs.setdefault("json_deserializer", _json_loads)
     if resolved.get_backend_name() == "sqlite":
         if resolved.database and resolved.database != ":memory:":
             Path(resolved.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -126,7 +139,7 @@ class Store:
 def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
     """Open the configured database, bringing its schema up to date first unless told not to."""
     engine = make_engine(url)
-    if migrate:
+    if migrate and not is_current(engine):
         from b1hub.store.migrate import upgrade
 
         upgrade(engine.url.render_as_string(hide_password=False))

@@ -19,18 +19,26 @@ import orjson
 
 INT64 = 2**63
 """orjson writes integers up to 64 bits; larger whole numbers are hashed as floats."""
+EXACT = 2**53
+"""Below this, a whole float is exactly its integer."""
 
 
 def _normalise(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip()
     if isinstance(value, bool) or value is None:
         return value
-    if isinstance(value, int | float | Decimal):
-        number = Decimal(str(value))
+    if isinstance(value, int):
+        return value if -INT64 < value < INT64 else float(value)
+    if isinstance(value, float) and not value.is_integer():
+        return value
+    if isinstance(value, float) and abs(value) < EXACT:
+        return int(value)
+    if isinstance(value, float | Decimal):
+        number = Decimal(str(value))  # the shortest repr: 6.3e16, not its binary neighbour
         if number == number.to_integral_value() and abs(number) < INT64:
             return int(number)
         return float(number)  # a huge whole number (a bad price of 1e20) hashes too
-    if isinstance(value, str):
-        return value.strip()
     if isinstance(value, Mapping):
         return {str(k): _normalise(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

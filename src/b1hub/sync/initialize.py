@@ -26,6 +26,7 @@ from b1hub.store.types import (
     RunStatus,
     RunTrigger,
 )
+from b1hub.sync import memory
 from b1hub.sync.api import InitSummary, Progress, ProgressCallback
 from b1hub.sync.engine import check_allowed, execute
 from b1hub.sync.hashing import record_hash
@@ -107,6 +108,7 @@ def _link_existing(
             read += len(sap_page)
             _report(progress, "read sap", read)
     del index
+    memory.release()
     named = {c for found in result.ambiguous.values() for c in found}
     linked, names = _link_pairs(hub, spec, result.pairs, named, progress)
     with hub.repos() as repos:

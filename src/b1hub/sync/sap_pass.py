@@ -18,12 +18,12 @@ from b1hub.store.models import Link
 from b1hub.store.repositories import LinkState, Repositories
 from b1hub.store.repositories.outcomes import OutcomeIn
 from b1hub.store.types import Direction, OutcomeAction, OutcomeStatus
-from b1hub.sync import addresses, messages, writer
+from b1hub.sync import addresses, memory, messages, writer
 from b1hub.sync.checkpoint import CheckpointTracker, Position
 from b1hub.sync.context import Paused, RunContext
 from b1hub.sync.hashing import record_hash
 from b1hub.sync.merge import merge
-from b1hub.sync.prices import price_changes_due, write_prices
+from b1hub.sync.prices import CREATED, price_changes_due, write_prices
 from b1hub.sync.reader import (
     Clock,
     ReadState,
@@ -48,11 +48,15 @@ DIRECTION = Direction.SAP_TO_SALESFORCE
 CHUNK = 5000
 """Records planned and written together: above the connector's Bulk threshold (2,000),
 so a large load goes out as Bulk jobs, and creates and updates each fill whole requests."""
+ITEM_CHUNK = 2500
+"""Items carry their price entries (seven writes each at three price lists): half as
+many still send the entries as Bulk jobs, and a chunk's records, entries and outcomes
+were what set a first load's peak memory."""
 KEYS_PER_READ = 40
-STAMP_FIELDS = frozenset(sync_stamp(""))
 """Records read by key per request (the filter must fit in a URL)."""
-ECHOES = "sap_echoes"
-"""Run cache: SAP key -> fingerprint of the record as this run's write-back left it."""
+STAMP_FIELDS = frozenset(sync_stamp(""))
+ECHO = "__echo"
+"""In a link's base: the fingerprint of the SAP record as our last write-back left it."""
 XREF = "__xref"
 """Set in a link's base once Salesforce holds the external id (initialization links
 records matched by name or natural key that lack it)."""
@@ -70,6 +74,8 @@ class Planned:
     raw: dict[str, Any] = field(default_factory=dict)
     account_type: str | None = None
     """The Account Type sent with this write, if any."""
+    echo: str | None = None
+    """Fingerprint of the record as a write-back of only our stamp left it."""
 
 
 def sap_fields(ctx: RunContext) -> list[str]:
@@ -94,6 +100,10 @@ class Scope:
     """Records due regardless of the checkpoint and not read yet (a read crosses them off)."""
     retrying: bool = False
     """Reading the records of open errors: one found in sync closes its error."""
+    echo_exempt: frozenset[str] | None = None
+    """The change read may pass over our write-back's echoes, except of these records
+    (due for another reason than being new: re-marked, a child waiting); None: by-key
+    reads, never."""
 
 
 def run_sap_pass(
@@ -111,7 +121,7 @@ def run_sap_pass(
     with ctx.hub.repos() as repos:
         cursor = repos.checkpoints.load(spec.name, DIRECTION)
         open_records = OpenRecords.load(repos, spec.name, DIRECTION)
-        unlinked, retyped = repos.selections.unsynced(spec.name, TYPE)
+        unlinked, retyped = repos.selections.unsynced(spec.name)
     clock = sap_clock(ctx.settings.time_zone)
     if keys is not None:
         _read_keys(ctx, Scope(open_records.held, {}, sf_changes, CheckpointTracker(None), None,
@@ -120,10 +130,10 @@ def run_sap_pass(
     start = read_start(cursor, ctx.overlap, clock)
     tracker = CheckpointTracker(
         start=Position(cursor["timestamp"], cursor["key"]) if cursor else None)
+    due = open_records.waiting | ((unlinked | retyped) - set(open_records.parked)
+                                  - open_records.held)
     scope = Scope(open_records.held, open_records.parked, sf_changes, tracker, cursor, clock,
-                  save=True,
-                  due=open_records.waiting | ((unlinked | retyped) - set(open_records.parked)
-                                              - open_records.held))
+                  save=True, due=due, echo_exempt=frozenset(open_records.waiting | retyped))
     read_at = dt.datetime.now(dt.UTC)
     state = _read(ctx, scope, start, None)
     if state.completed and not tracker.pending:
@@ -161,11 +171,13 @@ def _read(
     done = 0
     for chunk in read_chunks(ctx.sap, spec.sap_entity, sap_fields(ctx), start, where=where,
                              position_of=lambda r: _position(r, spec.sap_key),
-                             chunk_size=CHUNK, state=state, page_size=0):
+                             chunk_size=ITEM_CHUNK if spec.sap_entity == "Items" else CHUNK,
+                             state=state, page_size=0):
         for position, _ in chunk.rows:
             scope.tracker.observe(position)
             scope.due.discard(position.key)
         _process(ctx, chunk.rows, scope)
+        memory.release()
         done += len(chunk.rows)
         ctx.report("read sap", done)
     return state
@@ -188,7 +200,8 @@ def _process(ctx: RunContext, rows: list[tuple[Position, dict[str, Any]]], scope
         for position, raw in rows:
             key = str(raw[spec.sap_key])
             link = links.get(key)
-            if _own_echo(ctx, key, raw):
+            if scope.echo_exempt is not None and key not in scope.echo_exempt \
+                    and _own_echo(link, raw):
                 tracker.done(position)  # only our cross-reference changed: nothing to do
                 continue
             if key not in selected or (link is None and key in scope.held):
@@ -326,7 +339,7 @@ def _write(ctx: RunContext, plans: list[Planned], outcomes: list[OutcomeIn]) -> 
             sap_records.append(WriteRecord(p.key, sync_stamp(result.remote_id), p.key))
     ctx.report("write back", 0, len(sap_records))
     sap = writer.to_sap(ctx, spec.sap_entity, "update", sap_records)
-    _expect_echoes(ctx, plans, sap_records, sap)
+    _expect_echoes(plans, sap_records, sap)
     finished: set[str] = set()
     pending: list[str] = []
     for p in plans:
@@ -356,6 +369,8 @@ def _write(ctx: RunContext, plans: list[Planned], outcomes: list[OutcomeIn]) -> 
             outcomes.append(_out(ctx, p.key, p.link, action, OutcomeStatus.SUCCEEDED,
                                  sf_id=sf_id, payload=p.sf_data or p.sap_data))
         p.raw["__sf_id"] = sf_id
+        if s is not None and s.created:
+            p.raw[CREATED] = True
     if spec.sap_entity == "Items":
         write_prices(ctx, [p for p in plans if p.key in finished and p.raw.get("__sf_id")],
                      outcomes)
@@ -364,37 +379,39 @@ def _write(ctx: RunContext, plans: list[Planned], outcomes: list[OutcomeIn]) -> 
     return finished
 
 
-def _fingerprint(raw: dict[str, Any], sf_id: Any) -> bytes:
-    """The record's content apart from its update stamp, with this cross-reference (16
-    bytes of the hash: held for every record an initial load writes back)."""
-    return bytes.fromhex(record_hash(
+def _fingerprint(raw: dict[str, Any], sf_id: Any) -> str:
+    """The record's content apart from its update stamp, with this cross-reference (the
+    first 128 bits of the hash)."""
+    return record_hash(
         {**{k: v for k, v in raw.items()
             if not k.startswith("__") and k not in ("UpdateDate", "UpdateTime")},
-         udfs.SFID: sf_id})[:32])
+         udfs.SFID: sf_id})[:32]
 
 
 def _expect_echoes(
-    ctx: RunContext, plans: list[Planned], written: list[WriteRecord],
-    results: dict[str, writer.Written],
+    plans: list[Planned], written: list[WriteRecord], results: dict[str, writer.Written]
 ) -> None:
-    """Remember the records whose write-back was only the cross-reference stamp.
+    """Fingerprint the records whose write-back was only the cross-reference stamp.
 
     The read after the writes (engine: "absorb the echoes") finds all of them changed; one
     still equal to this fingerprint changed by our stamp alone and is passed over without
     mapping and merging it — at an initial load, that is every record read a second time.
+    The fingerprint is kept in the link's base, not in memory: 100,000 of them were the
+    largest thing a first load held for its whole length.
     """
     stamp_only = {r.key: r.data[udfs.SFID] for r in written
                   if set(r.data) <= STAMP_FIELDS and r.data.get(udfs.SFID)}
-    echoes: dict[str, bytes] = ctx.cache.setdefault(ECHOES, {})
     for p in plans:
         result = results.get(p.key)
         if p.key in stamp_only and result is not None and result.error is None \
                 and not result.pending:
-            echoes[p.key] = _fingerprint(p.raw, stamp_only[p.key])
+            p.echo = _fingerprint(p.raw, stamp_only[p.key])
 
 
-def _own_echo(ctx: RunContext, key: str, raw: dict[str, Any]) -> bool:
-    expected = ctx.cache.get(ECHOES, {}).pop(key, None)
+def _own_echo(link: Link | None, raw: dict[str, Any]) -> bool:
+    """The record is as our last write-back left it (its content is what was synced, so
+    a re-read inside the overlap is passed over too)."""
+    expected = (link.base_values or {}).get(ECHO) if link is not None else None
     return expected is not None and expected == _fingerprint(raw, raw.get(udfs.SFID))
 
 
@@ -423,6 +440,8 @@ def _remember(
             values[TYPE] = p.account_type
         elif TYPE in previous:
             values[TYPE] = previous[TYPE]
+        if p.echo is not None:
+            values[ECHO] = p.echo
         if "__prices" in p.raw:
             values["__prices"] = p.raw["__prices"]
         elif "__prices" in previous:

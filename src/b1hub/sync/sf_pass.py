@@ -91,8 +91,8 @@ class SfRead:
             for position, raw in chunk.rows:
                 self.tracker.observe(position)
                 mapped = spec.field_map.from_salesforce(raw)
-                self.changes[position.key] = SfChange(
-                    position.key, position, {k: raw.get(k) for k in kept}, mapped.values,
+                self.changes[position.key] = SfChange.of(
+                    position, {k: raw.get(k) for k in kept}, mapped.values,
                     parse_utc(position.timestamp), mapped.errors)
             self.ctx.report("read salesforce", len(self.changes))
         if self.state.stop is not None:

@@ -20,6 +20,8 @@ class Written:
     remote_id: str | None = None
     error: RecordError | None = None
     pending: str | None = None
+    created: bool | None = None
+    """Whether the write created the record (None when the remote does not say)."""
 
     @property
     def ok(self) -> bool:
@@ -28,7 +30,7 @@ class Written:
 
 def _decide(outcome: RecordOutcome) -> Written:
     if isinstance(outcome, Success):
-        return Written(outcome.key, outcome.remote_id)
+        return Written(outcome.key, outcome.remote_id, created=outcome.created)
     if isinstance(outcome, RecordError):
         return Written(outcome.key, error=outcome)
     if isinstance(outcome, RateLimited):

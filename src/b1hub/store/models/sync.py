@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Index, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from b1hub.store.models.base import Base, integration_fk
 from b1hub.store.types import Direction, ScheduleKind, enum_type, utcnow
+
+ACCOUNT_TYPE_KEY = "__type"
+"""Key in a link's base: the Account Type last written to Salesforce."""
 
 
 class Link(Base):
@@ -23,6 +26,7 @@ class Link(Base):
     __table_args__ = (
         UniqueConstraint("integration_id", "object", "sap_key"),
         UniqueConstraint("integration_id", "object", "sf_id"),
+        Index(None, "integration_id", "object", "sap_key", "account_type"),
     )
     __repr_attrs__ = ("id", "integration_id", "object", "sap_key", "sf_id")
 
@@ -36,10 +40,25 @@ class Link(Base):
     base_values: Mapped[dict[str, Any] | None]
     """The canonical values both systems agreed on at the last sync: the base of the
     three-way merge that tells which side changed which field."""
+    account_type: Mapped[str | None] = mapped_column(String(80))
+    """The base's Account Type (``ACCOUNT_TYPE_KEY``), kept beside it so a run finds the
+    re-marked records in an index instead of reading every base (a second per poll at
+    100,000 accounts). Set from the base on every write; see ``account_type_of``."""
     sap_updated: Mapped[datetime | None]
     sf_updated: Mapped[datetime | None]
     last_synced_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def account_type_of(base_values: dict[str, Any] | None) -> str | None:
+    value = (base_values or {}).get(ACCOUNT_TYPE_KEY)
+    return None if value is None else str(value)
+
+
+@event.listens_for(Link, "before_insert")
+@event.listens_for(Link, "before_update")
+def _account_type_from_base(_mapper: Mapper[Link], _connection: Any, link: Link) -> None:
+    link.account_type = account_type_of(link.base_values)
 
 
 class Checkpoint(Base):

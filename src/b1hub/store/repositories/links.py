@@ -11,6 +11,7 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from b1hub.store.models import Link
+from b1hub.store.models.sync import account_type_of
 from b1hub.store.repositories._base import ScopedRepository, chunked, insert_for
 from b1hub.store.types import utcnow
 
@@ -149,6 +150,7 @@ class LinkRepository(ScopedRepository):
         rows = [{"integration_id": self.integration_id, "object": object_name,
                  "sap_key": s.sap_key, "sf_id": s.sf_id, "sap_hash": s.sap_hash,
                  "sf_hash": s.sf_hash, "base_values": s.base_values,
+                 "account_type": account_type_of(s.base_values),
                  "last_synced_at": synced_at, "created_at": now} for s in batch]
         self.session.execute(insert_for(self.session, Link).on_conflict_do_nothing(), rows)
         sf_ids = [s.sf_id for s in batch]
@@ -248,7 +250,9 @@ class LinkRepository(ScopedRepository):
 
 def _changes(link: Link, state: LinkState, synced_at: datetime) -> dict[str, Any]:
     """The columns of ``link`` that differ from ``state`` (hashes given as None stay)."""
-    wanted: dict[str, Any] = {"base_values": state.base_values, "last_synced_at": synced_at}
+    wanted: dict[str, Any] = {"base_values": state.base_values,
+                              "account_type": account_type_of(state.base_values),
+                              "last_synced_at": synced_at}
     if state.sap_hash is not None:
         wanted["sap_hash"] = state.sap_hash
     if state.sf_hash is not None:

@@ -105,14 +105,14 @@ class SelectionRepository(ScopedRepository):
                 found[key] = kind or ""
         return found
 
-    def unsynced(self, object_name: str, type_field: str) -> tuple[set[str], set[str]]:
-        """Marked keys without a link, and linked ones whose link's base holds another
-        Account Type under ``type_field`` (re-marked with a new type).
+    def unsynced(self, object_name: str) -> tuple[set[str], set[str]]:
+        """Marked keys without a link, and linked ones whose link holds another Account
+        Type (re-marked with a new type).
 
-        Answered by the database (a join), so a run does not load every selection and
-        every link to find the few that are due.
+        Answered by the database from two indexes (a join on columns), so a run reads
+        neither every selection and link nor every link's base to find the few due.
         """
-        linked_type = func.coalesce(Link.base_values[type_field].as_string(), "")
+        linked_type = func.coalesce(Link.account_type, "")
         rows = self.session.execute(
             select(Selection.sap_key, Link.id.is_(None))
             .outerjoin(Link, and_(Link.integration_id == Selection.integration_id,
