@@ -19,13 +19,13 @@ BASELINE_COLUMNS = [
 ]
 SCENARIOS = [("initial load", "initial_load"), ("incremental (1 %)", "incremental"),
              ("idle poll", "idle_poll")]
-NOTE = ("Sandboxes on loopback (HTTPS), seed 42. The machine is shared with other "
-        "helpers running test suites in parallel: wall times carry that noise. Salesforce "
-        "calls are the org's API usage counter (the OAuth token endpoint is not billed); "
-        "Service Layer requests exclude Login/Logout. Hub figures come from the hub's "
-        "work run in child processes (`benchmarks.hub.hubrun`: CPU and peak RSS from "
-        "`wait4`, interpreter start included); the scenarios cover the master-data objects "
-        "(accounts, products, and contacts/leads when registered).")
+NOTE = ("Sandboxes on loopback (HTTPS), seed 42, both in one process beside the hub on "
+        "the same cores. Salesforce calls are the org's API usage counter (the OAuth token "
+        "endpoint is not billed); Service Layer requests exclude Login/Logout. Hub figures "
+        "come from the hub's work run in child processes (`benchmarks.hub.hubrun`: CPU from "
+        "`wait4`, interpreter start included; peak RSS is the child's own high-water mark, "
+        "`VmHWM`); the scenarios cover the master-data objects (accounts, products, and "
+        "contacts/leads when registered).")
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:

@@ -100,10 +100,10 @@ class Scope:
     """Records due regardless of the checkpoint and not read yet (a read crosses them off)."""
     retrying: bool = False
     """Reading the records of open errors: one found in sync closes its error."""
-    echo_exempt: frozenset[str] | None = None
-    """The change read may pass over our write-back's echoes, except of these records
-    (due for another reason than being new: re-marked, a child waiting); None: by-key
-    reads, never."""
+    echoes: bool = False
+    """Pass over our write-back's echoes (the change read; never a read by key)."""
+    waiting: frozenset[str] = frozenset()
+    """Records with a child waiting for them: due even when unchanged since our write."""
 
 
 def run_sap_pass(
@@ -133,7 +133,7 @@ def run_sap_pass(
     due = open_records.waiting | ((unlinked | retyped) - set(open_records.parked)
                                   - open_records.held)
     scope = Scope(open_records.held, open_records.parked, sf_changes, tracker, cursor, clock,
-                  save=True, due=due, echo_exempt=frozenset(open_records.waiting | retyped))
+                  save=True, due=due, echoes=True, waiting=frozenset(open_records.waiting))
     read_at = dt.datetime.now(dt.UTC)
     state = _read(ctx, scope, start, None)
     if state.completed and not tracker.pending:
@@ -200,8 +200,8 @@ def _process(ctx: RunContext, rows: list[tuple[Position, dict[str, Any]]], scope
         for position, raw in rows:
             key = str(raw[spec.sap_key])
             link = links.get(key)
-            if scope.echo_exempt is not None and key not in scope.echo_exempt \
-                    and _own_echo(link, raw):
+            if scope.echoes and key not in scope.waiting \
+                    and not _retyped(link, selected.get(key)) and _own_echo(link, raw):
                 tracker.done(position)  # only our cross-reference changed: nothing to do
                 continue
             if key not in selected or (link is None and key in scope.held):
@@ -406,6 +406,11 @@ def _expect_echoes(
         if p.key in stamp_only and result is not None and result.error is None \
                 and not result.pending:
             p.echo = _fingerprint(p.raw, stamp_only[p.key])
+
+
+def _retyped(link: Link | None, account_type: str | None) -> bool:
+    """Marked with another Account Type than the one last written: due, echo or not."""
+    return bool(account_type) and link is not None and link.account_type != account_type
 
 
 def _own_echo(link: Link | None, raw: dict[str, Any]) -> bool:
